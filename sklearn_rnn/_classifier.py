@@ -1,0 +1,628 @@
+"""RNNSequenceClassifier: a scikit-learn classifier over LSTM / GRU / SimpleRNN networks."""
+
+import difflib
+import math
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_consistent_length, column_or_1d
+
+from ._network import CELLS, build_network
+from ._optimizers import OPTIMIZERS, make_optimizer
+from ._scikeras_fixes import SequenceKerasClassifier, keras_seed, predict_on_batches
+from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
+from ._training import (
+    AugmentedBatches,
+    LearningRateLogger,
+    early_stopping_callback,
+    stratified_validation_split,
+)
+from .schedules import SCHEDULE_NAMES, resolve_schedule
+
+PAD_VALUE = -1e9
+"""Fill value for padding ragged float sequences when no ``mask_value`` is set."""
+
+UNKNOWN_TOKEN = 1
+"""Token ids at predict beyond the vocabulary seen at fit are mapped to this id."""
+
+ROUTING_PREFIXES = ("optimizer__",)
+
+NETWORK_PARAMS = (
+    "cell_type", "units", "n_layers", "bidirectional", "pooling", "dense_units",
+    "dropout", "recurrent_dropout", "spatial_dropout", "l2", "embedding_dim",
+    "embedding_l2",
+)
+
+
+class RNNSequenceClassifier(SequenceKerasClassifier):
+    """Recurrent neural network classifier for sequences (LSTM, GRU or SimpleRNN).
+
+    A scikit-learn classifier: it works in ``Pipeline``, ``GridSearchCV``,
+    ``cross_val_score`` and ``CalibratedClassifierCV``. The network is
+    ``[Embedding | Masking] -> [SpatialDropout1D] -> n_layers x (recurrent layer
+    [bidirectional] -> [Dropout]) -> pooling -> [Dense relu] -> Dense softmax``,
+    trained with sparse categorical cross-entropy.
+
+    TensorFlow / Keras are imported on first use, not by ``import sklearn_rnn``.
+
+    Parameters
+    ----------
+    cell_type : {"lstm", "gru", "simple_rnn"}, default="lstm"
+        Recurrent cell.
+    units : int, default=64
+        Units per recurrent layer (per direction when bidirectional).
+    n_layers : int, default=1
+        Number of stacked recurrent layers.
+    bidirectional : bool, default=False
+        Wrap each recurrent layer in ``Bidirectional(merge_mode="concat")``.
+    pooling : {"last", "mean", "max"}, default="last"
+        How the last recurrent layer's outputs become one vector: its final state,
+        or the mean / max over timesteps. Masked (padded) steps are ignored.
+    dense_units : int or None, default=None
+        Units of an optional hidden ReLU layer before the output layer.
+    dropout : float in [0, 1), default=0.0
+        Dropout on the output of each recurrent layer.
+    recurrent_dropout : float in [0, 1), default=0.0
+        Dropout on the recurrent state (Keras ``recurrent_dropout``).
+    spatial_dropout : float in [0, 1), default=0.0
+        ``SpatialDropout1D`` on the input (or on the embeddings): drops whole
+        features / embedding channels.
+    l2 : float, default=0.0
+        L2 penalty on the kernels of the recurrent and dense layers.
+    embedding_dim : int or None, default=None
+        When set, ``X`` holds integer token ids (0 = padding) that go through an
+        ``Embedding`` of this size.
+    vocab_size : int or None, default=None
+        Size of the token vocabulary (ids ``0 .. vocab_size - 1``). None infers
+        ``max id + 1`` at fit. Ids at predict beyond the vocabulary are mapped to
+        id 1, the unknown token of :class:`~sklearn_rnn.preprocessing.TextSequenceVectorizer`.
+    embedding_l2 : float, default=0.0
+        L2 penalty on the embedding matrix.
+    mask_value : float or None, default=None
+        Timesteps whose features all equal this value are masked (for arrays that
+        are already padded). Ragged lists are padded and masked automatically.
+    optimizer : {"adam", "adamw", "rmsprop", "sgd"} or keras Optimizer, default="adam"
+        Optimizer. Extra constructor arguments are routed with the prefix
+        ``optimizer__`` (``optimizer__momentum=0.9``). An optimizer instance gives
+        its settings except the learning rate, which ``learning_rate`` and
+        ``lr_schedule`` set.
+    learning_rate : float, default=1e-3
+        Initial (or base) learning rate.
+    weight_decay : float or None, default=None
+        Decoupled weight decay, for optimizers that take it (all four named above).
+    clipnorm : float or None, default=None
+        Clip each gradient to this norm.
+    lr_schedule : None, str or schedule object, default=None
+        Learning-rate schedule. A name (``"constant"``, ``"step"``,
+        ``"exponential"``, ``"cosine"``, ``"cosine_restarts"``, ``"cyclic"``,
+        ``"triangular2"``, ``"exp_range"``, ``"one_cycle"``, ``"plateau"``) or an
+        object from :mod:`sklearn_rnn.schedules`, whose parameters are searchable
+        as ``lr_schedule__<name>``.
+    epochs : int, default=100
+        Maximum number of epochs.
+    batch_size : int, default=32
+        Sequences per gradient update.
+    shuffle : bool, default=True
+        Shuffle the training sequences every epoch.
+    early_stopping : bool, default=False
+        Hold out a stratified, shuffled ``validation_fraction`` of the training
+        data and stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; the weights of the best epoch are restored.
+    validation_fraction : float in (0, 1), default=0.1
+        Fraction held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum decrease of the validation loss that counts as an improvement.
+    class_weight : None, "balanced" or dict, default=None
+        Weights per class, keyed by the original labels; ``"balanced"`` uses
+        ``n_samples / (n_classes * np.bincount(y))``. Multiplied with
+        ``sample_weight``.
+    augmentation : SequenceAugmenter or None, default=None
+        Random augmentation of the training batches (never applied at predict).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling, the validation split and
+        augmentation: two fits with the same int give identical predictions.
+    verbose : {0, 1, 2}, default=0
+        0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+    warm_start : bool, default=False
+        When True, ``fit`` continues training the existing model instead of
+        building a new one.
+    **kwargs
+        Routed optimizer arguments, ``optimizer__<name>=value``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_classes_ : int
+        Number of classes.
+    n_features_in_ : int
+        Features per timestep (1 for 2D input and for token ids).
+    vocab_size_ : int or None
+        Token vocabulary size used by the embedding (token input only).
+    model_ : keras.Model
+        The fitted network.
+    history_ : dict of lists
+        Per-epoch ``loss``, ``accuracy``, ``lr`` and, with early stopping,
+        ``val_loss`` and ``val_accuracy``.
+    n_iter_ : int
+        Epochs run.
+    best_epoch_ : int
+        The epoch (counted from 1) whose weights were kept: the best validation
+        loss with early stopping, else the last epoch.
+    loss_curve_ : list of float
+        Training loss per epoch.
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch with early stopping, else None.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : Feed-forward network on tabular data.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import RNNSequenceClassifier
+    >>> from sklearn_rnn.datasets import make_sequence_classification
+    >>> X, y = make_sequence_classification(n_samples=60, n_timesteps=12,
+    ...                                     n_features=2, random_state=0)
+    >>> clf = RNNSequenceClassifier(units=8, epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {
+        "cell_type": [StrOptions(set(CELLS))],
+        "units": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "pooling": [StrOptions({"last", "mean", "max"})],
+        "dense_units": [None, Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
+        "spatial_dropout": [Interval(Real, 0, 1, closed="left")],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
+        "vocab_size": [None, Interval(Integral, 2, None, closed="left")],
+        "embedding_l2": [Interval(Real, 0, None, closed="left")],
+        "mask_value": [None, Real],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [None, Interval(Real, 0, None, closed="left")],
+        "clipnorm": [None, Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [None, StrOptions(set(SCHEDULE_NAMES)),
+                        HasMethods(["keras_learning_rate", "keras_callbacks"])],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [None, StrOptions({"balanced"}), dict],
+        "augmentation": [None, HasMethods(["augment"])],
+        "random_state": ["random_state"],
+        "verbose": [Interval(Integral, 0, 2, closed="both")],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        cell_type="lstm",
+        *,
+        units=64,
+        n_layers=1,
+        bidirectional=False,
+        pooling="last",
+        dense_units=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        spatial_dropout=0.0,
+        l2=0.0,
+        embedding_dim=None,
+        vocab_size=None,
+        embedding_l2=0.0,
+        mask_value=None,
+        optimizer="adam",
+        learning_rate=1e-3,
+        weight_decay=None,
+        clipnorm=None,
+        lr_schedule=None,
+        epochs=100,
+        batch_size=32,
+        shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        class_weight=None,
+        augmentation=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        **kwargs,
+    ):
+        self.cell_type = cell_type
+        self.units = units
+        self.n_layers = n_layers
+        self.bidirectional = bidirectional
+        self.pooling = pooling
+        self.dense_units = dense_units
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.spatial_dropout = spatial_dropout
+        self.l2 = l2
+        self.embedding_dim = embedding_dim
+        self.vocab_size = vocab_size
+        self.embedding_l2 = embedding_l2
+        self.mask_value = mask_value
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.lr_schedule = lr_schedule
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.class_weight = class_weight
+        self.augmentation = augmentation
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        vars(self).update(kwargs)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on sequences ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of arrays of shape (length_i, n_features)
+            Training sequences (token ids when ``embedding_dim`` is set).
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights, multiplied with ``class_weight``.
+
+        Returns
+        -------
+        self : RNNSequenceClassifier
+        """
+        seqs, y, sample_weight = self._check_fit_inputs(X, y, sample_weight)
+        self._partial = False
+        return super().fit(seqs, y, sample_weight=sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch, keeping the network and the optimizer state.
+
+        ``classes`` (all labels that will ever be seen) is required on the first
+        call. Early stopping does not apply to ``partial_fit``.
+
+        Returns
+        -------
+        self : RNNSequenceClassifier
+        """
+        first_call = not self.initialized_
+        if first_call and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        known = np.unique(column_or_1d(classes)) if first_call else self.classes_
+        seqs, y, sample_weight = self._check_fit_inputs(
+            X, y, sample_weight, classes=known
+        )
+        self._partial = True
+        return super().partial_fit(seqs, y, classes=known, sample_weight=sample_weight)
+
+    def _check_fit_inputs(self, X, y, sample_weight, classes=None):
+        """Validate parameters and data before anything about the fit changes."""
+        self._validate_params()
+        self._check_routed_params()
+        if self.embedding_dim is None and self.vocab_size is not None:
+            raise ValueError(
+                f"vocab_size={self.vocab_size} needs embedding_dim to be set: token "
+                "ids go through an embedding."
+            )
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        seqs = check_sequences(X, tokens=self._uses_tokens())
+        y = np.asarray(y)
+        if y.ndim != 1 and not (y.ndim == 2 and y.shape[1] == 1):
+            raise ValueError(
+                f"y should be a 1d array with one label per sequence, got shape {y.shape}."
+            )
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(seqs.data, y)
+        target_type = type_of_target(y, input_name="y")
+        if target_type not in ("binary", "multiclass"):
+            raise ValueError(
+                f"Unknown label type: y is {target_type!r}; RNNSequenceClassifier "
+                "needs class labels (binary or multiclass)."
+            )
+        if classes is None and len(np.unique(y)) < 2:
+            raise ValueError(
+                f"y contains 1 class ({np.unique(y)[0]!r}); a classifier needs at "
+                "least 2 classes."
+            )
+        if classes is not None:
+            unknown = np.setdiff1d(np.unique(y), classes)
+            if unknown.size:
+                raise ValueError(
+                    f"y contains labels {unknown.tolist()} not in classes "
+                    f"{np.asarray(classes).tolist()}."
+                )
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=float)
+            if sample_weight.shape != (len(y),):
+                raise ValueError(
+                    f"sample_weight must have shape ({len(y)},), got "
+                    f"{sample_weight.shape}."
+                )
+            if not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
+                raise ValueError("sample_weight must be finite and non-negative.")
+        if self.warm_start and self.initialized_ and not getattr(self, "_partial", False):
+            self._check_sequences(seqs, reset=False)
+        schedule = resolve_schedule(self.lr_schedule)
+        if schedule is not None:
+            schedule.check(self.learning_rate)
+        return seqs, y, sample_weight
+
+    def _check_routed_params(self):
+        """Reject attributes passed as ``**kwargs`` that are not ``optimizer__*``."""
+        names = self._get_param_names()
+        for key in vars(self):
+            if key.startswith("_") or key.endswith("_") or key in names:
+                continue
+            if not key.startswith(ROUTING_PREFIXES):
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ValueError(
+                    f"Unknown parameter {key!r} for {type(self).__name__}; only "
+                    f"optimizer__<argument> can be routed.{hint}"
+                )
+
+    # --------------------------------------------------------- data handling
+    def _uses_tokens(self):
+        return self.embedding_dim is not None
+
+    def _check_sequences(self, X, *, reset):
+        seqs = X if hasattr(X, "n_features") else check_sequences(
+            X, tokens=self._uses_tokens()
+        )
+        if reset:
+            self._fit_ragged = seqs.ragged
+            if self._uses_tokens():
+                self.vocab_size_ = self._infer_vocab_size(seqs)
+            return seqs
+        if seqs.n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {seqs.n_features} features per timestep, but "
+                f"{type(self).__name__} was fitted with {self.n_features_in_}."
+            )
+        if self._uses_tokens():
+            seqs = self._map_unknown_tokens(seqs)
+        return seqs
+
+    def _infer_vocab_size(self, seqs):
+        max_id = max(int(s.max()) for s in seqs.data) if seqs.ragged else int(
+            seqs.data.max()
+        )
+        if self.vocab_size is None:
+            return max(max_id + 1, UNKNOWN_TOKEN + 1)
+        if max_id >= self.vocab_size:
+            raise ValueError(
+                f"X holds token id {max_id}, but vocab_size={self.vocab_size} allows "
+                f"ids 0 to {self.vocab_size - 1}. Increase vocab_size or set it to "
+                "None to infer it."
+            )
+        return self.vocab_size
+
+    def _map_unknown_tokens(self, seqs):
+        def mapped(ids):
+            return np.where(ids >= self.vocab_size_, UNKNOWN_TOKEN, ids).astype(
+                TOKEN_DTYPE, copy=False
+            )
+
+        if seqs.ragged:
+            return type(seqs)([mapped(s) for s in seqs.data], seqs.n_features)
+        return type(seqs)(mapped(seqs.data), seqs.n_features)
+
+    def _model_mask_value(self):
+        """The value the network masks, or None when it has no mask on float input."""
+        if self.mask_value is not None:
+            return float(self.mask_value)
+        return PAD_VALUE if self._fit_ragged else None
+
+    def _to_model_input(self, seqs):
+        if not seqs.ragged:
+            return seqs.data
+        if not self._uses_tokens() and self._model_mask_value() is None:
+            raise ValueError(
+                "This model was fitted on equal-length sequences without masking, so "
+                "it cannot continue training on sequences of different lengths. Set "
+                "mask_value, or fit on the variable-length data from the start."
+            )
+        return self._pad(seqs.data)
+
+    def _pad(self, seqs):
+        if self._uses_tokens():
+            return pad_sequences(seqs, value=0, dtype=TOKEN_DTYPE)
+        return pad_sequences(seqs, value=self._model_mask_value(), dtype=FLOAT_DTYPE)
+
+    # ----------------------------------------------------------- the network
+    def _keras_build_fn(self, meta):
+        params = {name: getattr(self, name) for name in NETWORK_PARAMS}
+        network_meta = {
+            "n_features": meta["n_features_in_"],
+            "n_classes": meta["n_classes_"],
+            "vocab_size": meta.get("vocab_size_"),
+            "mask_value": None if self._uses_tokens() else self._model_mask_value(),
+        }
+        model = build_network(params, network_meta)
+        self._compile(model, self.learning_rate)
+        return model
+
+    def _compile(self, model, learning_rate):
+        routed = {
+            key[len("optimizer__"):]: value
+            for key, value in vars(self).items()
+            if key.startswith("optimizer__")
+        }
+        model.compile(
+            optimizer=make_optimizer(
+                self.optimizer,
+                learning_rate=learning_rate,
+                weight_decay=self.weight_decay,
+                clipnorm=self.clipnorm,
+                extra=routed,
+            ),
+            loss=self.loss,
+            metrics=["accuracy"],
+        )
+
+    # ------------------------------------------------------------ training
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch,
+                         **kwargs):
+        y = np.asarray(y).reshape(-1)
+        lengths = self._lengths(X)
+        validation_data = None
+        if self.early_stopping and not self._partial:
+            train, val = stratified_validation_split(
+                y, self.validation_fraction, self._random_state
+            )
+            validation_data = (X[val], y[val]) + (
+                () if sample_weight is None else (sample_weight[val],)
+            )
+            X, y, lengths = X[train], y[train], lengths[train]
+            sample_weight = None if sample_weight is None else sample_weight[train]
+
+        steps_per_epoch = math.ceil(len(X) / self.batch_size)
+        schedule = resolve_schedule(self.lr_schedule)
+        callbacks = [LearningRateLogger()]
+        if initial_epoch == 0 or not self._partial:
+            learning_rate = self.learning_rate
+            if schedule is not None:
+                learning_rate = schedule.keras_learning_rate(
+                    self.learning_rate, steps_per_epoch, self.epochs
+                )
+            self._compile(self.model_, learning_rate)
+        if schedule is not None:
+            callbacks += schedule.keras_callbacks(self.learning_rate)
+        early_stopping = None
+        if validation_data is not None:
+            early_stopping = early_stopping_callback(self.n_iter_no_change, self.tol)
+            callbacks.append(early_stopping)
+
+        with keras_seed(self._random_state):
+            if self.augmentation is not None:
+                data = AugmentedBatches(
+                    X, y, sample_weight, lengths, self.augmentation,
+                    batch_size=self.batch_size, shuffle=self.shuffle,
+                    seed=self._random_state,
+                )
+                fit_args = {"x": data}
+            else:
+                fit_args = {
+                    "x": X, "y": y, "sample_weight": sample_weight,
+                    "batch_size": self.batch_size, "shuffle": self.shuffle,
+                }
+            history = self.model_.fit(
+                **fit_args,
+                epochs=initial_epoch + epochs,
+                initial_epoch=initial_epoch,
+                validation_data=validation_data,
+                callbacks=callbacks,
+                verbose=self.verbose,
+            )
+        self._record_history(history.history, initial_epoch, early_stopping)
+
+    def _lengths(self, X):
+        """Unpadded length of each sequence in a model-input array."""
+        if X.ndim == 2:
+            return (X != 0).sum(axis=1) if self._fit_ragged else np.full(
+                len(X), X.shape[1]
+            )
+        mask_value = self._model_mask_value()
+        if mask_value is None:
+            return np.full(len(X), X.shape[1])
+        return (X != mask_value).any(axis=2).sum(axis=1)
+
+    def _record_history(self, epoch_logs, initial_epoch, early_stopping):
+        if initial_epoch == 0 or not hasattr(self, "history_"):
+            self.history_ = {}
+        for key, values in epoch_logs.items():
+            self.history_.setdefault(key, []).extend(float(v) for v in values)
+        self.n_iter_ = len(self.history_["loss"])
+        self.loss_curve_ = list(self.history_["loss"])
+        if early_stopping is not None:
+            self.best_epoch_ = initial_epoch + early_stopping.best_epoch + 1
+            self.validation_scores_ = list(self.history_["val_accuracy"])
+        else:
+            self.best_epoch_ = self.n_iter_
+            self.validation_scores_ = None
+
+    @property
+    def current_epoch(self):
+        return len(getattr(self, "history_", {}).get("loss", []))
+
+    # ------------------------------------------------------------- predict
+    def _predict_probabilities(self, seqs):
+        if not seqs.ragged:
+            return predict_on_batches(self.model_, seqs.data)
+        lengths = seqs.lengths
+        order = np.argsort(lengths, kind="stable")
+        if self._uses_tokens() or self._model_mask_value() is not None:
+            # Masked padding does not change a prediction: batch by sorted length.
+            batches = np.array_split(order, math.ceil(len(order) / 256))
+        else:
+            # No mask: only sequences of equal length share a batch.
+            batches = np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1)
+        proba = np.empty((len(seqs), self.n_classes_), dtype=FLOAT_DTYPE)
+        for batch in batches:
+            proba[batch] = predict_on_batches(
+                self.model_, self._pad([seqs.data[i] for i in batch])
+            )
+        return proba
+
+    def predict_proba(self, X):
+        """Class probabilities of each sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences in any form accepted by :meth:`fit`; lengths may differ from
+            those seen in training.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1; columns follow ``classes_``.
+        """
+        return super().predict_proba(X)
+
+    def predict(self, X):
+        """Predicted class label of each sequence.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return super().predict(X)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

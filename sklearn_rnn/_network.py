@@ -1,0 +1,94 @@
+"""The network builder: a pure function of hyperparameters and data metadata.
+
+It knows nothing of scikeras or of the estimator, so the estimator's base class
+can be swapped without touching it.
+"""
+
+import keras
+
+from ._layers import MaskedGlobalMaxPooling1D
+
+CELLS = {
+    "lstm": keras.layers.LSTM,
+    "gru": keras.layers.GRU,
+    "simple_rnn": keras.layers.SimpleRNN,
+}
+
+
+def _l2(value):
+    return keras.regularizers.L2(value) if value else None
+
+
+def build_network(params, meta):
+    """Build an uncompiled ``keras.Model`` mapping sequences to class probabilities.
+
+    Parameters
+    ----------
+    params : dict
+        Architecture hyperparameters: ``cell_type``, ``units``, ``n_layers``,
+        ``bidirectional``, ``pooling``, ``dense_units``, ``dropout``,
+        ``recurrent_dropout``, ``spatial_dropout``, ``l2``, ``embedding_dim``,
+        ``embedding_l2``.
+    meta : dict
+        What was learned from the data: ``n_features``, ``n_classes``,
+        ``vocab_size`` (token input only, else None) and ``mask_value`` (float:
+        timesteps whose features all equal it are masked; None: no masking).
+
+    Returns
+    -------
+    keras.Model
+        Input ``(batch, timesteps, n_features)`` floats, or ``(batch, timesteps)``
+        int token ids when ``params["embedding_dim"]`` is set; output
+        ``(batch, n_classes)`` softmax probabilities. The time axis is unbounded so
+        any sequence length can be predicted.
+    """
+    if params["embedding_dim"] is not None:
+        inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+        x = keras.layers.Embedding(
+            meta["vocab_size"],
+            params["embedding_dim"],
+            mask_zero=True,
+            embeddings_regularizer=_l2(params["embedding_l2"]),
+            name="embedding",
+        )(inputs)
+    else:
+        inputs = keras.Input(shape=(None, meta["n_features"]), name="sequences")
+        x = inputs
+        if meta["mask_value"] is not None:
+            x = keras.layers.Masking(mask_value=meta["mask_value"], name="masking")(x)
+    if params["spatial_dropout"]:
+        x = keras.layers.SpatialDropout1D(params["spatial_dropout"])(x)
+
+    cell = CELLS[params["cell_type"]]
+    for i in range(params["n_layers"]):
+        is_last = i == params["n_layers"] - 1
+        layer = cell(
+            params["units"],
+            return_sequences=not is_last or params["pooling"] != "last",
+            recurrent_dropout=params["recurrent_dropout"],
+            kernel_regularizer=_l2(params["l2"]),
+            name=f"{params['cell_type']}_{i}",
+        )
+        if params["bidirectional"]:
+            layer = keras.layers.Bidirectional(
+                layer, merge_mode="concat", name=f"bidirectional_{i}"
+            )
+        x = layer(x)
+        if params["dropout"]:
+            x = keras.layers.Dropout(params["dropout"])(x)
+
+    if params["pooling"] == "mean":
+        x = keras.layers.GlobalAveragePooling1D(name="mean_pooling")(x)
+    elif params["pooling"] == "max":
+        x = MaskedGlobalMaxPooling1D(name="max_pooling")(x)
+    if params["dense_units"]:
+        x = keras.layers.Dense(
+            params["dense_units"],
+            activation="relu",
+            kernel_regularizer=_l2(params["l2"]),
+            name="hidden",
+        )(x)
+    outputs = keras.layers.Dense(
+        meta["n_classes"], activation="softmax", name="probabilities"
+    )(x)
+    return keras.Model(inputs, outputs, name=f"{params['cell_type']}_classifier")

@@ -1,0 +1,165 @@
+"""Every fix for a scikeras 0.13 defect, in one module.
+
+``SequenceKerasClassifier`` is scikeras' ``KerasClassifier`` with these defects
+fixed, each in its own method and each covered by ``tests/test_scikeras_fixes.py``
+(which also shows the defect in plain ``KerasClassifier``):
+
+1. Tags: on scikit-learn >= 1.6 ``is_classifier(KerasClassifier())`` is False, so
+   ``cross_val_score`` / ``GridSearchCV`` silently use unstratified ``KFold``.
+   -> an explicit ``__sklearn_tags__``.
+2. ``class_weight`` multiplies the caller's ``sample_weight`` array in place.
+   -> ``fit`` / ``partial_fit`` build a new weight array.
+3. ``random_state`` leaves TensorFlow op determinism switched on after ``fit`` when
+   the model has random ops (dropout), so later unseeded Keras code in the process
+   raises "Random ops require a seed to be set when determinism is enabled".
+   -> :func:`keras_seed`, which seeds without touching op determinism.
+4. ``n_features_in_`` is ``X.shape[1]``: the number of timesteps for 3D input.
+   -> ``_validate_data`` checks sequences and sets features per timestep.
+5. ``predict_proba`` goes through ``model.predict``, 80-100 ms per call even for
+   one sequence. -> ``_predict_raw`` calls the compiled predict step per batch.
+6. ``get_params`` lists every public attribute as a parameter (including anything
+   set after ``__init__``). -> parameters come from the ``__init__`` signature, as
+   in scikit-learn, plus the routed ``optimizer__*`` arguments.
+
+Keras' ``validation_split`` (the last rows, unshuffled and unstratified) is never
+used: early stopping makes its own stratified split.
+
+Keeping the fixes here, and the network builder in ``_network`` independent of
+scikeras, means the base class can be swapped by changing this module only.
+"""
+
+import contextlib
+import random
+
+import keras
+import numpy as np
+from scikeras.wrappers import BaseWrapper, KerasClassifier
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import ClassifierTags
+from sklearn.utils.class_weight import compute_sample_weight
+
+PREDICT_BATCH_SIZE = 1024
+
+
+@contextlib.contextmanager
+def keras_seed(seed):
+    """Seed Python, NumPy and the Keras backend for the duration of the block.
+
+    Python's and NumPy's global random states are restored afterwards; TensorFlow
+    op determinism is left as it was (fix 3).
+    """
+    if seed is None:
+        yield
+        return
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    keras.utils.set_random_seed(int(seed))
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+
+def combined_sample_weight(y, sample_weight, class_weight):
+    """``sample_weight`` times the class weights, as a new array (fix 2)."""
+    if class_weight is None:
+        return None if sample_weight is None else np.array(sample_weight, dtype=float)
+    weights = compute_sample_weight(class_weight=class_weight, y=y)
+    if sample_weight is not None:
+        weights = weights * np.asarray(sample_weight, dtype=float)
+    return weights
+
+
+class SequenceKerasClassifier(KerasClassifier):
+    """scikeras' ``KerasClassifier`` for sequence input, with its defects fixed.
+
+    Subclasses implement ``_keras_build_fn(meta)`` returning a compiled model,
+    ``_check_sequences(X, reset)`` returning checked :class:`~._sequences.Sequences`,
+    ``_to_model_input(seqs)`` returning the array the model trains on, and
+    ``_predict_probabilities(seqs)``.
+    """
+
+    loss = "sparse_categorical_crossentropy"
+    # scikeras reads these attributes; they are not parameters of this estimator.
+    model = None
+    build_fn = None
+    metrics = None
+    callbacks = None
+    validation_split = 0.0
+    validation_batch_size = None
+    run_eagerly = False
+
+    # Fix 1 -----------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = BaseEstimator.__sklearn_tags__(self)
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.target_tags.required = True
+        tags.input_tags.three_d_array = True
+        tags.input_tags.sparse = False
+        tags.non_deterministic = True
+        return tags
+
+    # Fix 6 -----------------------------------------------------------------
+    @classmethod
+    def _get_param_names(cls):
+        return BaseEstimator._get_param_names.__func__(cls)
+
+    def get_params(self, deep=True):
+        params = BaseEstimator.get_params(self, deep=deep)
+        params.update(
+            (key, value)
+            for key, value in vars(self).items()
+            if any(key.startswith(prefix + "__") for prefix in self._routing_prefixes)
+        )
+        return params
+
+    # Fix 2 -----------------------------------------------------------------
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        self.classes_ = None
+        weights = combined_sample_weight(y, sample_weight, self.class_weight)
+        BaseWrapper.fit(self, X, y, sample_weight=weights, **kwargs)
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        self.classes_ = classes if classes is not None else getattr(self, "classes_", None)
+        weights = combined_sample_weight(y, sample_weight, self.class_weight)
+        BaseWrapper.partial_fit(self, X, y, sample_weight=weights, **kwargs)
+        return self
+
+    # Fix 3 -----------------------------------------------------------------
+    def _build_keras_model(self):
+        with keras_seed(self._random_state):
+            return self._keras_build_fn(meta=self._get_metadata())
+
+    # Fix 4 -----------------------------------------------------------------
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if X is not None:
+            seqs = self._check_sequences(X, reset=reset)
+            if reset:
+                self.n_features_in_ = seqs.n_features
+            X = self._to_model_input(seqs)
+        if y is not None:
+            _, y = super()._validate_data(X=None, y=y, reset=reset, y_numeric=y_numeric)
+        return X, y
+
+    # Fix 5 -----------------------------------------------------------------
+    def _predict_raw(self, X, **kwargs):
+        if not self.initialized_:
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
+                "before using this estimator."
+            )
+        return self._predict_probabilities(self._check_sequences(X, reset=False))
+
+
+def predict_on_batches(model, X, batch_size=PREDICT_BATCH_SIZE):
+    """Class probabilities for a dense array, through the model's compiled predict
+    step, without ``model.predict``'s per-call set-up (fix 5)."""
+    if len(X) <= batch_size:
+        return np.asarray(model.predict_on_batch(X))
+    return np.concatenate([
+        np.asarray(model.predict_on_batch(X[i:i + batch_size]))
+        for i in range(0, len(X), batch_size)
+    ])

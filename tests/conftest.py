@@ -1,0 +1,32 @@
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+def ordered_sequences(n_samples=48, n_timesteps=8, n_features=2, seed=0):
+    """Tiny data whose label depends on order: does feature 0 peak before feature 1?"""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(scale=0.1, size=(n_samples, n_timesteps, n_features)).astype("float32")
+    y = rng.integers(0, 2, size=n_samples)
+    early, late = 1, n_timesteps - 2
+    for i, label in enumerate(y):
+        X[i, early if label else late, 0] += 2.0
+        X[i, late if label else early, 1] += 2.0
+    return X, y
+
+
+@pytest.fixture
+def data3d():
+    return ordered_sequences()
+
+
+@pytest.fixture(scope="module")
+def fitted(request):
+    """A small fitted classifier shared by read-only tests of one module."""
+    from sklearn_rnn import RNNSequenceClassifier
+
+    X, y = ordered_sequences()
+    return RNNSequenceClassifier(units=4, epochs=2, random_state=0).fit(X, y), X, y

@@ -1,0 +1,137 @@
+"""Each scikeras 0.13 defect fixed in sklearn_rnn/_scikeras_fixes.py.
+
+Every test first shows the defect on plain ``scikeras.wrappers.KerasClassifier``
+(so we notice when scikeras changes), then shows that RNNSequenceClassifier is
+free of it.
+"""
+
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from scikeras.wrappers import KerasClassifier
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import StratifiedKFold, check_cv
+
+from sklearn_rnn import RNNSequenceClassifier
+
+TF_BACKEND = keras.backend.backend() == "tensorflow"
+
+
+def plain_network(dropout=0.0):
+    return keras.Sequential([
+        keras.Input((None, 2)),
+        keras.layers.LSTM(4),
+        keras.layers.Dropout(dropout),
+        keras.layers.Dense(2, activation="softmax"),
+    ])
+
+
+def plain_classifier(**kwargs):
+    return KerasClassifier(
+        plain_network, loss="sparse_categorical_crossentropy", epochs=1, verbose=0,
+        **kwargs,
+    )
+
+
+def test_tags_make_it_a_classifier_with_stratified_cv(data3d):
+    _, y = data3d
+    assert not is_classifier(plain_classifier())  # the defect
+    clf = RNNSequenceClassifier()
+    assert is_classifier(clf)
+    assert isinstance(check_cv(3, y, classifier=is_classifier(clf)), StratifiedKFold)
+
+
+def test_class_weight_does_not_modify_callers_sample_weight(data3d):
+    X, y = data3d
+    weights = np.linspace(0.5, 1.5, len(y))
+    original = weights.copy()
+    y_unbalanced = np.where(np.arange(len(y)) < 10, 1, 0)
+    plain_classifier(class_weight="balanced").fit(X, y_unbalanced, sample_weight=weights)
+    assert not np.array_equal(weights, original)  # the defect
+
+    weights = original.copy()
+    RNNSequenceClassifier(units=2, epochs=1, class_weight="balanced").fit(
+        X, y_unbalanced, sample_weight=weights
+    )
+    np.testing.assert_array_equal(weights, original)
+
+
+SCIKERAS_SEEDED_FIT_THEN_UNSEEDED_KERAS = """
+import numpy as np, keras
+from scikeras.wrappers import KerasClassifier
+
+def network():
+    return keras.Sequential([keras.Input((5, 2)), keras.layers.Flatten(),
+                             keras.layers.Dropout(0.5),
+                             keras.layers.Dense(2, activation="softmax")])
+
+X = np.random.rand(16, 5, 2).astype("float32"); y = np.arange(16) % 2
+KerasClassifier(network, loss="sparse_categorical_crossentropy", random_state=0,
+                verbose=0).fit(X, y)
+model = network()
+model.compile("adam", "sparse_categorical_crossentropy")
+model.fit(X, y, epochs=1, verbose=0)
+print("UNSEEDED-OK")
+"""
+
+
+@pytest.mark.skipif(not TF_BACKEND, reason="op determinism is a TensorFlow setting")
+def test_scikeras_random_state_leaves_tf_determinism_on():
+    # In a subprocess: the defect breaks every later unseeded fit in its process.
+    result = subprocess.run(
+        [sys.executable, "-c", SCIKERAS_SEEDED_FIT_THEN_UNSEEDED_KERAS],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert "UNSEEDED-OK" not in result.stdout
+    assert "Random ops require a seed" in result.stderr
+
+
+@pytest.mark.skipif(not TF_BACKEND, reason="op determinism is a TensorFlow setting")
+def test_random_state_leaves_unseeded_keras_working(data3d):
+    from tensorflow.python.framework import config
+
+    X, y = data3d
+    RNNSequenceClassifier(units=2, epochs=1, dropout=0.5, random_state=0).fit(X, y)
+    assert not config.is_op_determinism_enabled()
+    model = plain_network(dropout=0.5)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=1, verbose=0)  # raised "Random ops require a seed" before
+
+
+def test_n_features_in_counts_features_per_timestep(data3d):
+    X, y = data3d
+    assert plain_classifier().fit(X, y).n_features_in_ == X.shape[1]  # the defect
+    assert RNNSequenceClassifier(units=2, epochs=1).fit(X, y).n_features_in_ == X.shape[2]
+
+
+def test_predict_proba_does_not_go_through_model_predict(fitted):
+    clf, X, _ = fitted
+    clf = clone(clf).fit(X, _)
+    expected = clf.predict_proba(X)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("model.predict was called")
+
+    clf.model_.predict = forbidden
+    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6)
+
+    plain = plain_classifier().fit(X, _)
+    plain.model_.predict = forbidden
+    with pytest.raises(AssertionError, match="model.predict was called"):
+        plain.predict_proba(X)  # the defect: ~80 ms of set-up per call
+
+
+def test_get_params_lists_only_constructor_parameters(data3d):
+    plain = plain_classifier()
+    plain.not_a_parameter = 1
+    assert "not_a_parameter" in plain.get_params()  # the defect
+
+    clf = RNNSequenceClassifier(optimizer__momentum=0.9)
+    clf.not_a_parameter = 1
+    params = clf.get_params()
+    assert "not_a_parameter" not in params
+    assert params["optimizer__momentum"] == 0.9
+    assert clone(clf).get_params()["optimizer__momentum"] == 0.9
