@@ -333,6 +333,12 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        if self.augmentation is not None and self._uses_tokens():
+            raise ValueError(
+                "augmentation applies to float sequences; it cannot be combined with "
+                f"token input (embedding_dim={self.embedding_dim}). Use "
+                "spatial_dropout to regularise embeddings."
+            )
         seqs = check_sequences(X, tokens=self._uses_tokens())
         y = np.asarray(y)
         if y.ndim != 1 and not (y.ndim == 2 and y.shape[1] == 1):
@@ -492,50 +498,20 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch,
                          **kwargs):
         y = np.asarray(y).reshape(-1)
-        lengths = self._lengths(X)
-        validation_data = None
-        if self.early_stopping and not self._partial:
-            train, val = stratified_validation_split(
-                y, self.validation_fraction, self._random_state
-            )
-            validation_data = (X[val], y[val]) + (
-                () if sample_weight is None else (sample_weight[val],)
-            )
-            X, y, lengths = X[train], y[train], lengths[train]
-            sample_weight = None if sample_weight is None else sample_weight[train]
-
-        steps_per_epoch = math.ceil(len(X) / self.batch_size)
-        schedule = resolve_schedule(self.lr_schedule)
+        X, y, sample_weight, validation_data = self._split_validation(X, y, sample_weight)
+        if initial_epoch == 0:  # a new fit, or the first partial_fit: fresh optimizer
+            self._compile(self.model_, self._scheduled_learning_rate(len(X)))
         callbacks = [LearningRateLogger()]
-        if initial_epoch == 0 or not self._partial:
-            learning_rate = self.learning_rate
-            if schedule is not None:
-                learning_rate = schedule.keras_learning_rate(
-                    self.learning_rate, steps_per_epoch, self.epochs
-                )
-            self._compile(self.model_, learning_rate)
+        schedule = resolve_schedule(self.lr_schedule)
         if schedule is not None:
             callbacks += schedule.keras_callbacks(self.learning_rate)
         early_stopping = None
         if validation_data is not None:
             early_stopping = early_stopping_callback(self.n_iter_no_change, self.tol)
             callbacks.append(early_stopping)
-
         with keras_seed(self._random_state):
-            if self.augmentation is not None:
-                data = AugmentedBatches(
-                    X, y, sample_weight, lengths, self.augmentation,
-                    batch_size=self.batch_size, shuffle=self.shuffle,
-                    seed=self._random_state,
-                )
-                fit_args = {"x": data}
-            else:
-                fit_args = {
-                    "x": X, "y": y, "sample_weight": sample_weight,
-                    "batch_size": self.batch_size, "shuffle": self.shuffle,
-                }
             history = self.model_.fit(
-                **fit_args,
+                **self._training_inputs(X, y, sample_weight),
                 epochs=initial_epoch + epochs,
                 initial_epoch=initial_epoch,
                 validation_data=validation_data,
@@ -544,16 +520,50 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
             )
         self._record_history(history.history, initial_epoch, early_stopping)
 
-    def _lengths(self, X):
-        """Unpadded length of each sequence in a model-input array."""
-        if X.ndim == 2:
-            return (X != 0).sum(axis=1) if self._fit_ragged else np.full(
-                len(X), X.shape[1]
-            )
+    def _split_validation(self, X, y, sample_weight):
+        """Hold out the stratified early-stopping set (fit only, not partial_fit)."""
+        if not self.early_stopping or self._partial:
+            return X, y, sample_weight, None
+        train, val = stratified_validation_split(
+            y, self.validation_fraction, self._random_state
+        )
+        if sample_weight is None:
+            return X[train], y[train], None, (X[val], y[val])
+        return (X[train], y[train], sample_weight[train],
+                (X[val], y[val], sample_weight[val]))
+
+    def _scheduled_learning_rate(self, n_train):
+        schedule = resolve_schedule(self.lr_schedule)
+        if schedule is None:
+            return self.learning_rate
+        steps_per_epoch = math.ceil(n_train / self.batch_size)
+        return schedule.keras_learning_rate(self.learning_rate, steps_per_epoch, self.epochs)
+
+    def _training_inputs(self, X, y, sample_weight):
+        if self.augmentation is None:
+            return {"x": X, "y": y, "sample_weight": sample_weight,
+                    "batch_size": self.batch_size, "shuffle": self.shuffle}
+        X, lengths = self._left_aligned(X)
+        return {"x": AugmentedBatches(
+            X, y, sample_weight, lengths, self.augmentation,
+            batch_size=self.batch_size, shuffle=self.shuffle, seed=self._random_state,
+        )}
+
+    def _left_aligned(self, X):
+        """Move each sequence's unmasked steps to the front, in order, and return
+        the lengths: augmenters work on ``X[i, :length_i]``. Masked steps are
+        skipped by the network, so this does not change what it sees."""
         mask_value = self._model_mask_value()
         if mask_value is None:
-            return np.full(len(X), X.shape[1])
-        return (X != mask_value).any(axis=2).sum(axis=1)
+            return X, np.full(len(X), X.shape[1])
+        valid = (X != mask_value).any(axis=2)
+        lengths = valid.sum(axis=1)
+        if (valid == (np.arange(X.shape[1]) < lengths[:, None])).all():
+            return X, lengths
+        order = np.argsort(~valid, axis=1, kind="stable")
+        X = np.take_along_axis(X, order[:, :, np.newaxis], axis=1)
+        X[np.arange(X.shape[1]) >= lengths[:, None]] = mask_value
+        return X, lengths
 
     def _record_history(self, epoch_logs, initial_epoch, early_stopping):
         if initial_epoch == 0 or not hasattr(self, "history_"):

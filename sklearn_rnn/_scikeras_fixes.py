@@ -17,7 +17,10 @@ fixed, each in its own method and each covered by ``tests/test_scikeras_fixes.py
    -> ``_validate_data`` checks sequences and sets features per timestep.
 5. ``predict_proba`` goes through ``model.predict``, 80-100 ms per call even for
    one sequence. -> ``_predict_raw`` calls the compiled predict step per batch.
-6. ``get_params`` lists every public attribute as a parameter (including anything
+6. ``predict_proba`` of a single sequence returns a 1D array: scikeras'
+   target encoder ends with ``np.squeeze``. -> ``predict_proba`` returns the
+   network's ``(n_samples, n_classes)`` output as it is.
+7. ``get_params`` lists every public attribute as a parameter (including anything
    set after ``__init__``). -> parameters come from the ``__init__`` signature, as
    in scikit-learn, plus the routed ``optimizer__*`` arguments.
 
@@ -101,7 +104,7 @@ class SequenceKerasClassifier(KerasClassifier):
         tags.non_deterministic = True
         return tags
 
-    # Fix 6 -----------------------------------------------------------------
+    # Fix 7 -----------------------------------------------------------------
     @classmethod
     def _get_param_names(cls):
         return BaseEstimator._get_param_names.__func__(cls)
@@ -152,6 +155,11 @@ class SequenceKerasClassifier(KerasClassifier):
                 "before using this estimator."
             )
         return self._predict_probabilities(self._check_sequences(X, reset=False))
+
+    # Fix 6 -----------------------------------------------------------------
+    def predict_proba(self, X):
+        # The softmax columns follow the ordinal encoding of y, i.e. classes_.
+        return self._predict_raw(X)
 
 
 def predict_on_batches(model, X, batch_size=PREDICT_BATCH_SIZE):

@@ -7,14 +7,15 @@ import pytest  # noqa: E402
 
 
 def ordered_sequences(n_samples=48, n_timesteps=8, n_features=2, seed=0):
-    """Tiny data whose label depends on order: does feature 0 peak before feature 1?"""
+    """Tiny data whose label depends on order: does the last feature's peak come
+    before or after the first feature's peak (up or down for one feature)?"""
     rng = np.random.default_rng(seed)
     X = rng.normal(scale=0.1, size=(n_samples, n_timesteps, n_features)).astype("float32")
     y = rng.integers(0, 2, size=n_samples)
     early, late = 1, n_timesteps - 2
     for i, label in enumerate(y):
         X[i, early if label else late, 0] += 2.0
-        X[i, late if label else early, 1] += 2.0
+        X[i, late if label else early, -1] -= 4.0
     return X, y
 
 

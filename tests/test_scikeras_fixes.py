@@ -124,6 +124,12 @@ def test_predict_proba_does_not_go_through_model_predict(fitted):
         plain.predict_proba(X)  # the defect: ~80 ms of set-up per call
 
 
+def test_predict_proba_of_one_sequence_is_2d(fitted):
+    clf, X, y = fitted
+    assert plain_classifier().fit(X, y).predict_proba(X[:1]).shape == (2,)  # the defect
+    assert clf.predict_proba(X[:1]).shape == (1, 2)
+
+
 def test_get_params_lists_only_constructor_parameters(data3d):
     plain = plain_classifier()
     plain.not_a_parameter = 1

@@ -1,0 +1,93 @@
+"""Keras pieces of :mod:`sklearn_rnn.schedules`, imported on first use.
+
+Only ``keras`` and ``keras.ops`` are used (never TensorFlow directly), so the
+schedules work with the TensorFlow and JAX backends alike.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="sklearn_rnn")
+class EpochLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """A schedule from :mod:`sklearn_rnn.schedules` as a Keras schedule.
+
+    Evaluates the schedule's formula (the one :meth:`lr_at` evaluates with
+    NumPy) with :mod:`keras.ops` in float32 at the optimizer's step counter.
+
+    Parameters
+    ----------
+    schedule : schedule object
+        A schedule from :mod:`sklearn_rnn.schedules` (kept, not copied).
+    base_lr : float
+        The classifier's ``learning_rate``.
+    steps_per_epoch, epochs : int
+        Batches per epoch and epochs of the fit.
+    """
+
+    def __init__(self, schedule, base_lr, steps_per_epoch, epochs):
+        super().__init__()
+        self.schedule = schedule
+        self.base_lr = float(base_lr)
+        self.steps_per_epoch = int(steps_per_epoch)
+        self.epochs = int(epochs)
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        lr = self.schedule._formula(
+            ops, step, self.base_lr, self.steps_per_epoch, self.epochs
+        )
+        return ops.cast(lr, "float32")
+
+    def get_config(self):
+        params = {
+            key: value.item() if isinstance(value, np.generic) else value
+            for key, value in self.schedule.get_params(deep=False).items()
+        }
+        return {
+            "schedule": type(self.schedule).__name__,
+            "params": params,
+            "base_lr": self.base_lr,
+            "steps_per_epoch": self.steps_per_epoch,
+            "epochs": self.epochs,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        from .schedules import SCHEDULE_CLASSES
+
+        config = dict(config)
+        name = config.pop("schedule")
+        if name not in SCHEDULE_CLASSES:
+            raise ValueError(
+                f"Unknown schedule {name!r} in a saved model: expected one of "
+                f"{sorted(SCHEDULE_CLASSES)}."
+            )
+        schedule = SCHEDULE_CLASSES[name](**config.pop("params"))
+        return cls(schedule, **config)
+
+
+class PlateauCallback(keras.callbacks.ReduceLROnPlateau):
+    """Keras' ``ReduceLROnPlateau`` monitoring ``val_loss`` when the fit logs it,
+    else the training ``loss`` (chosen at the end of the first epoch).
+
+    Keras' own callback warns and does nothing when its monitored key is
+    missing. It also writes the end-of-epoch learning rate into the logs as
+    ``learning_rate``; this one removes it (the classifier logs ``lr``).
+    """
+
+    def __init__(self, *, factor, patience, min_lr):
+        super().__init__(monitor="val_loss", mode="min", factor=factor,
+                         patience=patience, min_lr=min_lr)
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.monitor = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {} if logs is None else logs
+        if self.monitor is None:
+            self.monitor = "val_loss" if "val_loss" in logs else "loss"
+        super().on_epoch_end(epoch, logs)
+        logs.pop("learning_rate", None)

@@ -1,0 +1,208 @@
+"""Random augmentation of training sequences (numpy only)."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
+
+from ._sequences import FLOAT_DTYPE
+
+N_WARP_KNOTS = 4
+"""Random speeds of a time warp, linearly interpolated between evenly spaced knots."""
+
+MIN_WARP_SPEED = 0.1
+"""Lowest relative speed of a time warp, which keeps it monotone."""
+
+
+class SequenceAugmenter(BaseEstimator):
+    """Random transformations of training sequences, drawn afresh for every batch.
+
+    Give it to :class:`~sklearn_rnn.RNNSequenceClassifier` as ``augmentation``:
+    the classifier calls :meth:`augment` on each training batch, never at
+    predict. Each sequence is augmented with probability ``p``; an augmented
+    sequence goes through every enabled transformation, in this order: time warp,
+    window crop, time shift, scaling, jitter. Only the first ``length`` timesteps
+    of each sequence change, padding after them is left as it is.
+
+    Parameters
+    ----------
+    jitter : float, default=0.0
+        Standard deviation of gaussian noise added to every value.
+    scaling : float, default=0.0
+        Standard deviation of a random factor ~ N(1, scaling), one per sequence
+        and feature, that multiplies the feature.
+    time_shift : int, default=0
+        Maximum shift, in timesteps, of the sequence in time. The shift is drawn
+        uniformly from ``-time_shift .. time_shift``; the steps it vacates repeat
+        the first (or last) value. It is not circular, so the order of events is
+        kept.
+    time_warp : float, default=0.0
+        Strength of a smooth random distortion of time: the sequence is read at a
+        speed ``1 + time_warp * noise`` that varies smoothly along it (``noise``
+        is standard normal at a few knots, interpolated in between, and the speed
+        is kept above 0.1), then linearly interpolated back to its length.
+    window_crop : float in [0, 1), default=0.0
+        Fraction of the sequence cut away: a random window of ``1 - window_crop``
+        of its length is kept and stretched back to the full length by linear
+        interpolation.
+    p : float in [0, 1], default=0.5
+        Probability that a sequence is augmented.
+    random_state : int, RandomState instance or None, default=None
+        Seed used by :meth:`augment` when it is not given a generator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn.augmentation import SequenceAugmenter
+    >>> X = np.zeros((4, 10, 2), dtype=np.float32)
+    >>> lengths = np.array([10, 10, 6, 3])
+    >>> augmenter = SequenceAugmenter(jitter=0.1, time_warp=0.2, p=1.0)
+    >>> X_aug = augmenter.augment(X, lengths, np.random.default_rng(0))
+    >>> X_aug.shape, X_aug.dtype
+    ((4, 10, 2), dtype('float32'))
+    >>> bool(np.all(X_aug[2, 6:] == 0)), bool(np.all(X_aug[2, :6] != 0))
+    (True, True)
+    """
+
+    _parameter_constraints = {
+        "jitter": [Interval(Real, 0, None, closed="left")],
+        "scaling": [Interval(Real, 0, None, closed="left")],
+        "time_shift": [Interval(Integral, 0, None, closed="left")],
+        "time_warp": [Interval(Real, 0, None, closed="left")],
+        "window_crop": [Interval(Real, 0, 1, closed="left")],
+        "p": [Interval(Real, 0, 1, closed="both")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        jitter=0.0,
+        scaling=0.0,
+        time_shift=0,
+        time_warp=0.0,
+        window_crop=0.0,
+        p=0.5,
+        random_state=None,
+    ):
+        self.jitter = jitter
+        self.scaling = scaling
+        self.time_shift = time_shift
+        self.time_warp = time_warp
+        self.window_crop = window_crop
+        self.p = p
+        self.random_state = random_state
+
+    def augment(self, X, lengths=None, rng=None):
+        """Return a randomly augmented copy of a batch of padded sequences.
+
+        Parameters
+        ----------
+        X : ndarray of shape (batch_size, n_timesteps, n_features)
+            Sequences, post-padded: sequence ``i`` is ``X[i, :lengths[i]]``. Not
+            modified.
+        lengths : array-like of int of shape (batch_size,), default=None
+            Unpadded length of each sequence (0 leaves it unchanged). None means
+        ``n_timesteps`` for all.
+        rng : numpy.random.Generator, int or None, default=None
+            Source of randomness. None uses ``random_state``.
+
+        Returns
+        -------
+        X_augmented : ndarray of shape (batch_size, n_timesteps, n_features)
+            A new float32 array; padding is copied unchanged.
+        """
+        self._validate_params()
+        X, lengths = _check_batch(X, lengths)
+        rng = self._generator(rng)
+        out = X.copy()
+        chosen = np.flatnonzero(rng.random(len(X)) < self.p)
+        for i in chosen[lengths[chosen] > 0]:
+            out[i, : lengths[i]] = self._augment_one(X[i, : lengths[i]], rng)
+        return out
+
+    def _augment_one(self, x, rng):
+        x = x.astype(np.float64)
+        if self.time_warp > 0:
+            x = _time_warp(x, self.time_warp, rng)
+        if self.window_crop > 0:
+            x = _window_crop(x, self.window_crop, rng)
+        if self.time_shift > 0:
+            x = _time_shift(x, self.time_shift, rng)
+        if self.scaling > 0:
+            x = x * rng.normal(1.0, self.scaling, size=x.shape[1])
+        if self.jitter > 0:
+            x = x + rng.normal(0.0, self.jitter, size=x.shape)
+        return x
+
+    def _generator(self, rng):
+        if rng is None:
+            rng = self.random_state
+        if isinstance(rng, np.random.RandomState):
+            rng = rng.randint(np.iinfo(np.int32).max)
+        return np.random.default_rng(rng)
+
+
+def _check_batch(X, lengths):
+    X = np.asarray(X)
+    if X.ndim != 3:
+        raise ValueError(
+            f"X must be a 3D array (batch_size, n_timesteps, n_features), got shape "
+            f"{X.shape}."
+        )
+    X = X.astype(FLOAT_DTYPE, copy=False)
+    if lengths is None:
+        return X, np.full(len(X), X.shape[1])
+    lengths = np.asarray(lengths)
+    if (
+        lengths.shape != (len(X),)
+        or lengths.dtype.kind not in "iu"
+        or lengths.min(initial=0) < 0
+        or lengths.max(initial=0) > X.shape[1]
+    ):
+        raise ValueError(
+            f"lengths must hold one integer in 0..{X.shape[1]} (n_timesteps) per "
+            f"sequence of X ({len(X)}), got {lengths!r}."
+        )
+    return X, lengths
+
+
+def _resample(x, positions):
+    """Values of ``x`` (length, n_features) at fractional time ``positions``,
+    linearly interpolated."""
+    positions = np.clip(positions, 0, len(x) - 1)
+    left = np.minimum(np.floor(positions).astype(np.intp), len(x) - 2)
+    weight = (positions - left)[:, np.newaxis]
+    return x[left] * (1 - weight) + x[left + 1] * weight
+
+
+def _time_warp(x, strength, rng):
+    length = len(x)
+    if length < 2:
+        return x
+    knots = rng.normal(size=N_WARP_KNOTS)
+    noise = np.interp(np.linspace(0, 1, length),
+                      np.linspace(0, 1, N_WARP_KNOTS), knots)
+    speed = np.maximum(1 + strength * noise, MIN_WARP_SPEED)
+    warped = np.concatenate([[0.0], np.cumsum(speed[1:])])
+    return _resample(x, warped * (length - 1) / warped[-1])
+
+
+def _window_crop(x, fraction, rng):
+    length = len(x)
+    window = max(2, int(round(length * (1 - fraction))))
+    if length < 2 or window >= length:
+        return x
+    start = rng.integers(0, length - window + 1)
+    return _resample(x, np.linspace(start, start + window - 1, length))
+
+
+def _time_shift(x, max_shift, rng):
+    shift = int(rng.integers(-max_shift, max_shift + 1))
+    shift = int(np.clip(shift, 1 - len(x), len(x) - 1))
+    if shift == 0:
+        return x
+    if shift > 0:
+        return np.concatenate([np.repeat(x[:1], shift, axis=0), x[:-shift]])
+    return np.concatenate([x[-shift:], np.repeat(x[-1:], -shift, axis=0)])

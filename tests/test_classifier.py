@@ -1,0 +1,308 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ordered_sequences
+from sklearn.base import clone
+
+from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn._scikeras_fixes import predict_on_batches
+
+
+def tiny(**kwargs):
+    kwargs.setdefault("units", 4)
+    kwargs.setdefault("epochs", 1)
+    kwargs.setdefault("random_state", 0)
+    return RNNSequenceClassifier(**kwargs)
+
+
+def test_import_does_not_load_tensorflow_or_keras():
+    code = (
+        "import sys, sklearn_rnn, sklearn_rnn.preprocessing, sklearn_rnn.schedules\n"
+        "loaded = [m for m in ('tensorflow', 'keras', 'jax') if m in sys.modules]\n"
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_defaults_match_design():
+    params = RNNSequenceClassifier().get_params()
+    assert params["cell_type"] == "lstm" and params["units"] == 64
+    assert params["epochs"] == 100 and params["batch_size"] == 32
+    assert params["verbose"] == 0 and params["optimizer"] == "adam"
+    assert params["learning_rate"] == 1e-3 and params["validation_fraction"] == 0.1
+
+
+def test_fit_3d_sets_fitted_attributes(fitted):
+    clf, X, y = fitted
+    np.testing.assert_array_equal(clf.classes_, [0, 1])
+    assert clf.n_classes_ == 2
+    assert clf.n_features_in_ == X.shape[2]
+    assert clf.n_iter_ == 2 and clf.best_epoch_ == 2
+    assert set(clf.history_) == {"loss", "accuracy", "lr"}
+    assert len(clf.history_["loss"]) == 2 and clf.loss_curve_ == clf.history_["loss"]
+    assert clf.validation_scores_ is None
+
+
+def test_predict_proba_shape_and_rows_sum_to_one(fitted):
+    clf, X, _ = fitted
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba), rtol=1e-5)
+
+
+def test_predict_is_deterministic_and_accepts_other_lengths(fitted):
+    clf, X, _ = fitted
+    np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+    assert clf.predict_proba(X[:, :5]).shape == (len(X), 2)
+    assert clf.predict_proba(np.concatenate([X, X], axis=1)).shape == (len(X), 2)
+
+
+def test_univariate_2d_input():
+    X, y = ordered_sequences(n_features=1)
+    clf = tiny().fit(X[:, :, 0], y)
+    assert clf.n_features_in_ == 1
+    np.testing.assert_allclose(clf.predict_proba(X[:, :, 0]), clf.predict_proba(X))
+
+
+def test_multiclass_string_labels():
+    X, y = ordered_sequences(n_samples=60)
+    labels = np.array(["cat", "dog", "emu"])[(y + np.arange(60) % 3) % 3]
+    clf = tiny().fit(X, labels)
+    np.testing.assert_array_equal(clf.classes_, ["cat", "dog", "emu"])
+    assert clf.predict_proba(X).shape == (60, 3)
+    assert set(clf.predict(X)) <= set(labels)
+
+
+@pytest.mark.parametrize("cell_type", ["lstm", "gru", "simple_rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_every_cell_and_direction_trains(cell_type, bidirectional, data3d):
+    X, y = data3d
+    clf = tiny(cell_type=cell_type, bidirectional=bidirectional, n_layers=2,
+               pooling="mean", dense_units=3, dropout=0.1, l2=1e-4).fit(X, y)
+    assert clf.predict_proba(X).shape == (len(X), 2)
+
+
+def test_same_random_state_gives_identical_predictions(data3d):
+    X, y = data3d
+    params = dict(units=4, epochs=2, dropout=0.2, recurrent_dropout=0.1, random_state=7)
+    first = RNNSequenceClassifier(**params).fit(X, y).predict_proba(X)
+    second = RNNSequenceClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    other = RNNSequenceClassifier(**{**params, "random_state": 8}).fit(X, y)
+    assert not np.array_equal(first, other.predict_proba(X))
+
+
+def test_callers_arrays_are_not_modified(data3d):
+    X, y = data3d
+    y = y.astype(float)
+    weights = np.linspace(1, 2, len(y))
+    copies = X.copy(), y.copy(), weights.copy()
+    clf = tiny(class_weight="balanced", early_stopping=True, validation_fraction=0.25)
+    clf.fit(X, y, sample_weight=weights)
+    clf.predict_proba(X)
+    for original, copy in zip((X, y, weights), copies, strict=True):
+        np.testing.assert_array_equal(original, copy)
+
+
+def test_large_inputs_are_predicted_in_batches(fitted):
+    clf, X, _ = fitted
+    whole = predict_on_batches(clf.model_, X)
+    batched = predict_on_batches(clf.model_, X, batch_size=7)
+    np.testing.assert_allclose(whole, batched, rtol=1e-5, atol=1e-6)
+
+
+def test_verbose_zero_prints_nothing(capsys, data3d):
+    X, y = data3d
+    tiny(verbose=0).fit(X, y).predict(X)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+
+
+def test_verbose_two_prints_a_line_per_epoch(capsys, data3d):
+    X, y = data3d
+    tiny(verbose=2, epochs=2).fit(X, y)
+    out = capsys.readouterr().out
+    assert out.count("Epoch ") == 2 and "loss" in out
+
+
+def test_sample_weight_changes_training(data3d):
+    X, y = data3d
+    plain = tiny(epochs=2).fit(X, y).predict_proba(X)
+    weights = np.where(y == 1, 5.0, 0.2)
+    weighted = tiny(epochs=2).fit(X, y, sample_weight=weights).predict_proba(X)
+    assert weighted[:, 1].mean() > plain[:, 1].mean()
+
+
+def test_optimizers_and_routed_arguments(data3d):
+    X, y = data3d
+    for optimizer in ["adam", "adamw", "rmsprop", "sgd"]:
+        clf = tiny(optimizer=optimizer, weight_decay=1e-4, clipnorm=1.0).fit(X, y)
+        assert clf.model_.optimizer.clipnorm == 1.0
+    clf = tiny(optimizer="sgd", optimizer__momentum=0.9, optimizer__nesterov=True)
+    clf.fit(X, y)
+    assert clf.model_.optimizer.momentum == 0.9 and clf.model_.optimizer.nesterov
+
+
+def test_optimizer_instance_is_cloned_not_shared(data3d):
+    import keras
+
+    X, y = data3d
+    optimizer = keras.optimizers.RMSprop(rho=0.8)
+    clf = tiny(optimizer=optimizer, learning_rate=0.01).fit(X, y)
+    assert clf.model_.optimizer is not optimizer
+    assert clf.model_.optimizer.rho == 0.8
+    assert np.isclose(float(clf.model_.optimizer.learning_rate), 0.01)
+
+
+def test_warm_start_continues_the_same_model(data3d):
+    X, y = data3d
+    clf = tiny(warm_start=True).fit(X, y)
+    model, weights = clf.model_, [w.copy() for w in clf.model_.get_weights()]
+    clf.fit(X, y)
+    assert clf.model_ is model
+    assert any(not np.array_equal(a, b) for a, b in zip(weights, model.get_weights(), strict=True))
+    cold = tiny().fit(X, y)
+    first_model = cold.model_
+    cold.fit(X, y)
+    assert cold.model_ is not first_model
+
+
+def test_partial_fit_runs_one_epoch_per_call(data3d):
+    X, y = data3d
+    clf = tiny()
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[:20], y[:20], classes=[0, 1, 2])
+    clf.partial_fit(X[20:], y[20:])
+    assert clf.n_iter_ == 2
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.predict_proba(X).shape == (len(X), 3)
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.partial_fit(X, y + 5)
+
+
+def test_variable_length_lists_are_masked():
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(n, 3)) for n in rng.integers(2, 9, size=30)]
+    y = np.arange(30) % 2
+    for pooling in ["last", "mean", "max"]:
+        clf = tiny(pooling=pooling, bidirectional=True).fit(X, y)
+        alone = clf.predict_proba(X[:1])
+        # The same sequence batched with a much longer one needs padding.
+        padded = clf.predict_proba([X[0], rng.normal(size=(40, 3))])[:1]
+        np.testing.assert_allclose(alone, padded, rtol=1e-5, atol=1e-6)
+
+
+def test_variable_length_at_predict_without_mask(fitted):
+    clf, X, _ = fitted
+    ragged = [X[0], X[1, :5], X[2, :3]]
+    expected = np.vstack([clf.predict_proba(s[np.newaxis]) for s in ragged])
+    np.testing.assert_allclose(clf.predict_proba(ragged), expected, rtol=1e-5)
+
+
+def test_mask_value_masks_prepadded_arrays(data3d):
+    X, y = data3d
+    padded = np.concatenate([np.full((len(X), 4, 2), -5.0, "float32"), X], axis=1)
+    clf = tiny(mask_value=-5.0).fit(padded, y)
+    np.testing.assert_allclose(
+        clf.predict_proba(padded), clf.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_token_input_with_embedding():
+    rng = np.random.default_rng(0)
+    X = [list(rng.integers(1, 20, size=n)) for n in rng.integers(3, 10, size=40)]
+    y = np.array([int(seq[0] > 10) for seq in X])
+    clf = tiny(embedding_dim=4, embedding_l2=1e-4, spatial_dropout=0.1).fit(X, y)
+    assert clf.vocab_size_ == max(max(s) for s in X) + 1
+    assert clf.n_features_in_ == 1
+    unseen = [[1, 2, 500, 3]]  # 500 is beyond the vocabulary: read as id 1
+    assert clf.predict_proba(unseen).shape == (1, 2)
+    np.testing.assert_allclose(clf.predict_proba(unseen), clf.predict_proba([[1, 2, 1, 3]]))
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.full((10, 5, 2), np.nan), "NaN or infinity"),
+        (np.full((10, 5, 2), np.inf), "NaN or infinity"),
+        (np.zeros(10), "2 or 3 dimensions"),
+        (np.zeros((10, 5, 2, 1)), "2 or 3 dimensions"),
+        (np.zeros((0, 5, 2)), "0 samples"),
+        (np.zeros((10, 0, 2)), "length 0"),
+        ([np.zeros((3, 2))] * 5 + [np.zeros((0, 2))] * 5, "empty sequence"),
+        ([np.zeros((3, 2))] * 5 + [np.zeros((4, 3))] * 5, "same number of features"),
+        (np.array([["a", "b"]] * 10), "strings"),
+    ],
+)
+def test_bad_X_raises_before_training(X, message):
+    y = np.arange(10) % 2
+    with pytest.raises(ValueError, match=message):
+        tiny().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"cell_type": "transformer"}, "'cell_type' parameter"),
+        ({"units": 0}, "'units' parameter"),
+        ({"dropout": 1.0}, "'dropout' parameter"),
+        ({"optimizer": "adagrad"}, "'optimizer' parameter"),
+        ({"unit": 3}, "Did you mean 'units'"),
+        ({"vocab_size": 10}, "needs embedding_dim"),
+    ],
+)
+def test_bad_parameters_raise_naming_the_parameter(params, message, data3d):
+    X, y = data3d
+    with pytest.raises(ValueError, match=message):
+        tiny(**params).fit(X, y)
+
+
+def test_bad_y_raises(data3d):
+    X, y = data3d
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        tiny().fit(X, y[:-1])
+    with pytest.raises(ValueError, match="1 class"):
+        tiny().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        tiny().fit(X, np.linspace(0, 1, len(X)))
+
+
+def test_failed_fit_leaves_fitted_model_usable(fitted):
+    clf, X, y = fitted
+    clf = clone(clf).fit(X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError):
+        clf.fit(np.full_like(X, np.nan), y)
+    with pytest.raises(ValueError):
+        clf.fit(X, np.zeros(len(y)))
+    with pytest.raises(ValueError):
+        clf.set_params(units=-1).fit(X, y)
+    with pytest.raises(ValueError):
+        clf.predict(X[:, :, :1])
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_predict_with_other_feature_count_raises(fitted):
+    clf, X, _ = fitted
+    with pytest.raises(ValueError, match="3 features per timestep.*fitted with 2"):
+        clf.predict(np.zeros((2, 5, 3)))
+
+
+def test_predict_before_fit_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        tiny().predict_proba(np.zeros((2, 5, 2)))
+
+
+@pytest.mark.slow
+def test_learns_order_dependent_task():
+    X, y = ordered_sequences(n_samples=200, n_timesteps=12)
+    clf = RNNSequenceClassifier(units=16, epochs=25, learning_rate=0.01, random_state=0)
+    clf.fit(X[:150], y[:150])
+    assert clf.score(X[150:], y[150:]) >= 0.9

@@ -1,0 +1,118 @@
+"""RNNSequenceClassifier inside scikit-learn's meta-estimators and tools."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from conftest import ordered_sequences
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import (
+    GridSearchCV,
+    RandomizedSearchCV,
+    cross_val_predict,
+    cross_val_score,
+)
+from sklearn.pipeline import FunctionTransformer, make_pipeline
+
+from sklearn_rnn import RNNSequenceClassifier
+
+ARCHITECTURES = {
+    "cell_type": ["lstm", "gru", "simple_rnn"],
+    "n_layers": [1, 2],
+    "bidirectional": [False, True],
+}
+# Each value of each hyperparameter once, without the full 12-candidate product:
+# tracing a deep bidirectional network costs seconds even for one tiny epoch.
+ARCHITECTURE_GRID = [
+    {"cell_type": ["lstm", "gru", "simple_rnn"], "n_layers": [1], "bidirectional": [False]},
+    {"cell_type": ["gru"], "n_layers": [2], "bidirectional": [True]},
+]
+
+
+def tiny(**kwargs):
+    return RNNSequenceClassifier(units=3, epochs=1, random_state=0, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return ordered_sequences(n_samples=40, n_timesteps=6)
+
+
+def test_pipeline(data):
+    X, y = data
+    pipe = make_pipeline(FunctionTransformer(lambda X: X * 2.0), tiny()).fit(X, y)
+    assert pipe.predict_proba(X).shape == (len(X), 2)
+    assert pipe.score(X, y) >= 0
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_over_architecture(data, n_jobs):
+    X, y = data
+    search = GridSearchCV(tiny(), ARCHITECTURE_GRID, cv=2, n_jobs=n_jobs).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_randomized_search(data, n_jobs):
+    X, y = data
+    search = RandomizedSearchCV(
+        tiny(), ARCHITECTURES, n_iter=2, cv=2, random_state=0, n_jobs=n_jobs
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 2
+
+
+def test_cross_val_score_and_predict_proba(data):
+    X, y = data
+    scores = cross_val_score(tiny(), X, y, cv=3)
+    assert scores.shape == (3,)
+    proba = cross_val_predict(tiny(), X, y, cv=3, method="predict_proba")
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_calibrated_classifier(data):
+    X, y = data
+    calibrated = CalibratedClassifierCV(tiny(), cv=2).fit(X, y)
+    assert calibrated.predict_proba(X).shape == (len(X), 2)
+
+
+def test_clone_is_unfitted_with_same_params(data):
+    X, y = data
+    clf = tiny(dropout=0.1, optimizer__momentum=0.5, optimizer="sgd").fit(X, y)
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params()
+    assert not hasattr(copy, "model_")
+
+
+@pytest.mark.parametrize("dump, load", [
+    (pickle.dumps, pickle.loads),
+    (lambda obj: joblib_roundtrip_dump(obj), lambda path: joblib.load(path)),
+])
+def test_pickle_and_joblib_round_trips(data, dump, load, tmp_path):
+    X, y = data
+    clf = tiny(pooling="max").fit(X, y)
+    global _JOBLIB_PATH
+    _JOBLIB_PATH = tmp_path / "clf.joblib"
+    restored = load(dump(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(restored.classes_, clf.classes_)
+
+
+def joblib_roundtrip_dump(obj):
+    joblib.dump(obj, _JOBLIB_PATH)
+    return _JOBLIB_PATH
+
+
+def test_soft_voting_with_a_classical_model_on_2d_input(data):
+    X, y = data
+    X2d = X[:, :, 0]
+    voting = VotingClassifier(
+        [("rnn", tiny()), ("logreg", LogisticRegression())], voting="soft"
+    ).fit(X2d, y)
+    assert voting.predict_proba(X2d).shape == (len(X), 2)

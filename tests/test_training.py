@@ -1,0 +1,120 @@
+"""Training control: early stopping, class balancing, history and its bookkeeping."""
+
+import numpy as np
+import pytest
+from conftest import ordered_sequences
+from sklearn.metrics import recall_score
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn._training import stratified_validation_split
+
+
+def test_validation_split_is_stratified_shuffled_and_seeded():
+    y = np.repeat([0, 1, 2], [60, 30, 10])  # sorted: a tail split would be all class 2
+    train, val = stratified_validation_split(y, 0.2, random_state=0)
+    assert len(val) == 20 and len(np.intersect1d(train, val)) == 0
+    np.testing.assert_array_equal(np.bincount(y[val]), [12, 6, 2])
+    again, _ = stratified_validation_split(y, 0.2, random_state=0)
+    np.testing.assert_array_equal(train, again)
+
+
+def test_validation_set_too_small_for_every_class():
+    y = np.repeat([0, 1, 2], [20, 20, 2])
+    with pytest.raises(ValueError, match="validation set is too small.*validation_fraction"):
+        stratified_validation_split(y, 0.05, random_state=0)
+
+
+def test_early_stopping_records_validation_and_restores_best(data3d):
+    X, y = data3d
+    clf = RNNSequenceClassifier(
+        units=4, epochs=30, learning_rate=0.05, early_stopping=True,
+        validation_fraction=0.25, n_iter_no_change=2, random_state=0,
+    ).fit(X, y)
+    history = clf.history_
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "lr"} <= set(history)
+    assert clf.n_iter_ == len(history["loss"]) == len(history["val_loss"])
+    assert clf.n_iter_ < 30  # stopped early
+    best = int(np.argmin(history["val_loss"])) + 1
+    assert clf.best_epoch_ == best
+    assert clf.n_iter_ - clf.best_epoch_ >= 2
+    assert clf.validation_scores_ == history["val_accuracy"]
+    # The kept weights are the best epoch's: their validation loss is the minimum.
+    _, val = stratified_validation_split(y, 0.25, random_state=0)
+    loss = clf.model_.evaluate(X[val], y[val], verbose=0, return_dict=True)["loss"]
+    assert loss == pytest.approx(min(history["val_loss"]), rel=1e-4)
+
+
+def test_early_stopping_works_per_fold_in_grid_search(data3d):
+    X, y = data3d
+    search = GridSearchCV(
+        RNNSequenceClassifier(units=3, epochs=3, early_stopping=True,
+                              validation_fraction=0.3, random_state=0),
+        {"n_iter_no_change": [1, 2]}, cv=2,
+    ).fit(X, y)
+    assert "val_loss" in search.best_estimator_.history_
+
+
+@pytest.mark.parametrize("params, name", [
+    ({"n_iter_no_change": -1}, "n_iter_no_change"),
+    ({"validation_fraction": 1.0}, "validation_fraction"),
+    ({"validation_fraction": 0.0}, "validation_fraction"),
+    ({"lr_schedule": "warp_speed"}, "lr_schedule"),
+    ({"lr_schedule": "cyclic", "learning_rate": 0.1, "lr_schedule__max_lr": 0.01},
+     "max_lr"),
+])
+def test_bad_training_parameters_name_the_parameter(params, name, data3d):
+    X, y = data3d
+    with pytest.raises(ValueError, match=name):
+        RNNSequenceClassifier(units=2, epochs=1).set_params(**params).fit(X, y)
+
+
+def test_class_weight_dict_keyed_by_original_labels(data3d):
+    X, y = data3d
+    labels = np.where(y == 1, "yes", "no")
+    weighted = RNNSequenceClassifier(
+        units=4, epochs=3, learning_rate=0.02, random_state=0,
+        class_weight={"yes": 20.0, "no": 0.05},
+    ).fit(X, labels)
+    assert (weighted.predict(X) == "yes").mean() > 0.8
+
+
+@pytest.mark.slow
+def test_balanced_class_weight_raises_minority_recall():
+    X, y = ordered_sequences(n_samples=400, n_timesteps=10, seed=1)
+    keep = (y == 0) | (np.arange(len(y)) % 8 == 0)  # about 1 minority in 9
+    X, y = X[keep], y[keep]
+    X_test, y_test = ordered_sequences(n_samples=300, n_timesteps=10, seed=2)
+    params = dict(units=8, epochs=6, learning_rate=0.01, random_state=0)
+    plain = RNNSequenceClassifier(**params).fit(X, y)
+    balanced = RNNSequenceClassifier(class_weight="balanced", **params).fit(X, y)
+    plain_recall = recall_score(y_test, plain.predict(X_test))
+    balanced_recall = recall_score(y_test, balanced.predict(X_test))
+    assert balanced_recall > plain_recall + 0.2, (plain_recall, balanced_recall)
+
+
+def test_partial_fit_keeps_optimizer_state(data3d):
+    X, y = data3d
+    clf = RNNSequenceClassifier(units=3, epochs=1, random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1])
+    optimizer = clf.model_.optimizer
+    clf.partial_fit(X, y)
+    assert clf.model_.optimizer is optimizer
+    assert int(optimizer.iterations) == 2 * int(np.ceil(len(X) / clf.batch_size))
+    assert len(clf.history_["lr"]) == clf.n_iter_ == 2
+
+
+def test_verbose_one_shows_a_progress_bar(capsys, data3d):
+    X, y = data3d
+    RNNSequenceClassifier(units=2, epochs=1, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "Epoch 1/1" in out and "━" in out
+
+
+def test_verbose_two_line_shows_loss_and_learning_rate(capsys, data3d):
+    X, y = data3d
+    RNNSequenceClassifier(units=2, epochs=2, verbose=2, early_stopping=True,
+                          validation_fraction=0.25).fit(X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "loss" in line]
+    assert len(lines) == 2
+    assert all("val_loss" in line and "lr" in line for line in lines)
