@@ -13,20 +13,24 @@ def stratified_validation_split(y, validation_fraction, random_state):
 
     Raises ``ValueError`` when the validation set cannot hold every class.
     """
-    n_classes = len(np.unique(y))
+    classes, counts = np.unique(y, return_counts=True)
+    if counts.min() < 2:
+        raise ValueError(
+            "Early stopping holds out sequences of every class for validation, but "
+            f"class {classes[counts.argmin()]} has {counts.min()} sequence. Set "
+            "early_stopping=False or collect more data."
+        )
     n_val = math.ceil(validation_fraction * len(y))
-    if n_val < n_classes or len(y) - n_val < n_classes:
+    if n_val < len(classes) or len(y) - n_val < len(classes):
         raise ValueError(
             f"The validation set is too small: validation_fraction="
             f"{validation_fraction} of {len(y)} samples gives {n_val} validation "
-            f"sequences for {n_classes} classes. Increase 'validation_fraction' or "
+            f"sequences for {len(classes)} classes. Increase 'validation_fraction' or "
             "the size of your dataset, or set early_stopping=False."
         )
-    counts = np.bincount(np.asarray(y, dtype=np.intp))
-    stratify = y if counts[counts > 0].min() >= 2 else None
     return train_test_split(
-        np.arange(len(y)), test_size=n_val, stratify=stratify,
-        random_state=random_state, shuffle=True,
+        np.arange(len(y)), test_size=n_val, stratify=y, random_state=random_state,
+        shuffle=True,
     )
 
 
