@@ -1,0 +1,115 @@
+"""The benchmark datasets: aeon's offline UCR/UEA classification sets and a synthetic
+imbalanced task, as channels-last float32 sequences on their official splits."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+AEON_DATASETS = (
+    "ItalyPowerDemand",
+    "GunPoint",
+    "ArrowHead",
+    "BasicMotions",
+    "JapaneseVowels",
+    "PickupGestureWiimoteZ",
+    "OSULeaf",
+    "ACSF1",
+)
+"""Every classification dataset aeon 1.x ships inside the package (loads offline)."""
+
+LONG_DATASETS = ("OSULeaf", "ACSF1")
+"""Series of 427 and 1460 steps: one LSTM fit takes 4-6 minutes (a bidirectional
+2-layer one 10-20) on 2 CPU cores, so the full run gives neural networks fewer seeds
+there (``--long-seeds``)."""
+
+SYNTHETIC = "SyntheticImbalanced"
+SYNTHETIC_PARAMS = dict(
+    n_samples=600, n_timesteps=50, n_features=2, n_classes=3,
+    weights=[0.8, 0.15, 0.05], noise=0.5, random_state=0,
+)
+"""``make_sequence_classification`` settings of the synthetic task; split 50/50,
+stratified (``train_test_split(random_state=0)``)."""
+
+ALL_DATASETS = (*AEON_DATASETS, SYNTHETIC)
+
+
+@dataclass
+class Dataset:
+    """One train/test task. ``X_*`` are 3D float32 arrays ``(n, length, channels)``
+    or, for variable-length data, lists of ``(length_i, channels)`` arrays."""
+
+    name: str
+    X_train: object
+    y_train: np.ndarray
+    X_test: object
+    y_test: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.info:
+            self.info = describe(self)
+
+    @property
+    def variable_length(self):
+        return isinstance(self.X_train, list)
+
+
+def lengths(X):
+    if isinstance(X, list):
+        return np.array([len(x) for x in X])
+    return np.full(len(X), X.shape[1])
+
+
+def describe(data):
+    """Shape facts shown in the summary."""
+    train_len, test_len = lengths(data.X_train), lengths(data.X_test)
+    first = data.X_train[0]
+    length = (f"{train_len.min()}-{max(train_len.max(), test_len.max())}"
+              if data.variable_length else str(train_len[0]))
+    classes, counts = np.unique(data.y_train, return_counts=True)
+    return {
+        "n_train": len(data.y_train),
+        "n_test": len(data.y_test),
+        "length": length,
+        "channels": first.shape[1] if first.ndim == 2 else 1,
+        "n_classes": len(classes),
+        "min_class_share": round(float(counts.min() / counts.sum()), 3),
+        # test sequences longer than the longest training one: the padded
+        # baselines truncate them to the training length.
+        "n_test_truncated": int((test_len > train_len.max()).sum()),
+    }
+
+
+def channels_last(X):
+    """aeon's channels-first collection -> channels-last float32."""
+    if isinstance(X, np.ndarray):
+        return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float32)
+    return [np.ascontiguousarray(x.T, dtype=np.float32) for x in X]
+
+
+def load_dataset(name):
+    """Load one benchmark dataset by name (offline)."""
+    if name == SYNTHETIC:
+        return _synthetic()
+    if name not in AEON_DATASETS:
+        raise ValueError(
+            f"Unknown dataset {name!r}; choose from {', '.join(ALL_DATASETS)}."
+        )
+    from aeon.datasets import load_classification
+
+    X_train, y_train = load_classification(name, split="train")
+    X_test, y_test = load_classification(name, split="test")
+    return Dataset(name, channels_last(X_train), np.asarray(y_train),
+                   channels_last(X_test), np.asarray(y_test))
+
+
+def _synthetic():
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_rnn.datasets import make_sequence_classification
+
+    X, y = make_sequence_classification(**SYNTHETIC_PARAMS)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.5, stratify=y, random_state=0
+    )
+    return Dataset(SYNTHETIC, X_train, y_train, X_test, y_test)

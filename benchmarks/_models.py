@@ -1,0 +1,220 @@
+"""The contestants: RNNSequenceClassifier presets, the same network written by hand
+in Keras, and classical baselines, each a scikit-learn estimator that takes the
+channels-last sequences of :mod:`benchmarks._data` (3D arrays or ragged lists).
+
+Every model starts with :class:`~sklearn_rnn.preprocessing.SequenceScaler`
+(per-channel standardisation over all timesteps of the training set), so all of
+them see the same input.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler
+
+
+@dataclass
+class ModelSpec:
+    """How to build one contestant.
+
+    ``make(seed, epochs)`` returns an unfitted estimator; ``epochs`` is None
+    (the model's own setting) or the cap the runner imposes on neural networks.
+    """
+
+    name: str
+    make: object
+    stochastic: bool
+    family: str  # "rnn" (this package), "keras" (hand-written) or "baseline"
+    description: str
+    params: dict = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ RNN presets
+def rnn_spec(name, description, **params):
+    """A preset of RNNSequenceClassifier behind a SequenceScaler."""
+
+    def make(seed, epochs=None):
+        from sklearn_rnn import RNNSequenceClassifier
+
+        kwargs = dict(params)
+        if epochs is not None:
+            kwargs["epochs"] = epochs
+        return make_pipeline(
+            SequenceScaler(), RNNSequenceClassifier(random_state=seed, **kwargs)
+        )
+
+    return ModelSpec(name, make, True, "rnn", description, params)
+
+
+RNN_PRESETS = {
+    "rnn_default": rnn_spec(
+        "rnn_default", "RNNSequenceClassifier() with the package defaults"),
+    "rnn_bilstm2": rnn_spec(
+        "rnn_bilstm2",
+        "2-layer bidirectional LSTM(64), cosine schedule from 1e-3, early stopping "
+        "(20% held out, patience 20), up to 100 epochs",
+        bidirectional=True, n_layers=2, lr_schedule="cosine", early_stopping=True,
+        validation_fraction=0.2, n_iter_no_change=20),
+    "rnn_gru": rnn_spec(
+        "rnn_gru", "GRU, otherwise the package defaults", cell_type="gru"),
+    "rnn_tuned": rnn_spec(
+        "rnn_tuned",
+        "the recommended defaults (benchmarks/results/defaults.md): LSTM(64), mean "
+        "pooling, learning_rate=1e-2 with the one_cycle schedule, 100 epochs",
+        pooling="mean", learning_rate=1e-2, lr_schedule="one_cycle"),
+}
+
+
+# ------------------------------------------------------- the network by hand
+class KerasByHand(ClassifierMixin, BaseEstimator):
+    """The package-default network written directly in Keras 3, as a tutorial would.
+
+    ``keras.Sequential([Input, (Masking), LSTM(64), Dense(softmax)])``, Adam(1e-3),
+    sparse categorical cross-entropy, ``model.fit(epochs=100, batch_size=32)``,
+    ``model.predict``. Variable-length input is padded at the end with
+    ``PAD`` and masked. It exists to show what the wrapper costs (or not).
+    """
+
+    PAD = -999.0
+
+    def __init__(self, *, units=64, epochs=100, batch_size=32, learning_rate=1e-3,
+                 random_state=None):
+        self.units = units
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def _array(self, X):
+        import keras
+
+        if isinstance(X, list):
+            return keras.utils.pad_sequences(
+                X, maxlen=None, dtype="float32", padding="post", value=self.PAD
+            )
+        return np.asarray(X, dtype="float32")
+
+    def fit(self, X, y):
+        import keras
+
+        if self.random_state is not None:
+            keras.utils.set_random_seed(self.random_state)
+        self.classes_, y_int = np.unique(y, return_inverse=True)
+        self._ragged = isinstance(X, list)
+        X = self._array(X)
+        layers = [keras.Input(shape=(None, X.shape[2]))]
+        if self._ragged:
+            layers.append(keras.layers.Masking(mask_value=self.PAD))
+        layers += [
+            keras.layers.LSTM(self.units),
+            keras.layers.Dense(len(self.classes_), activation="softmax"),
+        ]
+        self.model_ = keras.Sequential(layers)
+        self.model_.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        history = self.model_.fit(X, y_int, epochs=self.epochs,
+                                  batch_size=self.batch_size, verbose=0)
+        self.history_ = history.history
+        self.n_iter_ = len(history.history["loss"])
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict(self._array(X), verbose=0)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def _keras_by_hand(seed, epochs=None):
+    return make_pipeline(
+        SequenceScaler(), KerasByHand(epochs=epochs or 100, random_state=seed)
+    )
+
+
+KERAS_BY_HAND = ModelSpec(
+    "keras_by_hand", _keras_by_hand, True, "keras",
+    "keras.Sequential LSTM(64) + Dense softmax, Adam(1e-3), 100 epochs, batch 32: "
+    "rnn_default written by hand",
+)
+
+
+# -------------------------------------------------------------------- baselines
+def to_aeon(X):
+    """Channels-last -> aeon's channels-first (numpy3D, or a list for ragged)."""
+    if isinstance(X, list):
+        return [np.ascontiguousarray(x.T, dtype=np.float64) for x in X]
+    return np.ascontiguousarray(np.asarray(X).transpose(0, 2, 1), dtype=np.float64)
+
+
+def flatten(X):
+    X = np.asarray(X)
+    return X.reshape(len(X), -1)
+
+
+def padder():
+    """Equal length for the baselines that need it: pad at the end with 0 (the
+    mean, after SequenceScaler) to the longest training sequence; longer test
+    sequences are truncated at the end. A no-op on equal-length data."""
+    return SequencePadder(padding="post", truncating="post", value=0.0)
+
+
+def _minirocket(seed, epochs=None):
+    from aeon.classification.convolution_based import MiniRocketClassifier
+
+    return make_pipeline(
+        SequenceScaler(), padder(), FunctionTransformer(to_aeon),
+        MiniRocketClassifier(random_state=seed),
+    )
+
+
+def _dtw(seed, epochs=None):
+    from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
+
+    return make_pipeline(
+        SequenceScaler(), FunctionTransformer(to_aeon),
+        KNeighborsTimeSeriesClassifier(distance="dtw", n_neighbors=1),
+    )
+
+
+def _logreg(seed, epochs=None):
+    from sklearn.linear_model import LogisticRegression
+
+    return make_pipeline(
+        SequenceScaler(), padder(), FunctionTransformer(flatten), StandardScaler(),
+        LogisticRegression(max_iter=2000),
+    )
+
+
+def _forest(seed, epochs=None):
+    from sklearn.ensemble import RandomForestClassifier
+
+    return make_pipeline(
+        SequenceScaler(), padder(), FunctionTransformer(flatten),
+        RandomForestClassifier(n_estimators=500, random_state=seed, n_jobs=-1),
+    )
+
+
+BASELINES = {
+    "minirocket": ModelSpec(
+        "minirocket", _minirocket, True, "baseline",
+        "aeon MiniRocketClassifier (10,000 kernels + RidgeClassifierCV); padded"),
+    "dtw_1nn": ModelSpec(
+        "dtw_1nn", _dtw, False, "baseline",
+        "aeon KNeighborsTimeSeriesClassifier(distance='dtw', n_neighbors=1), full "
+        "window; variable-length series compared unpadded"),
+    "logistic_regression": ModelSpec(
+        "logistic_regression", _logreg, False, "baseline",
+        "padded, flattened, StandardScaler, LogisticRegression(max_iter=2000)"),
+    "random_forest": ModelSpec(
+        "random_forest", _forest, True, "baseline",
+        "padded, flattened, RandomForestClassifier(n_estimators=500)"),
+}
+
+MODELS = {**RNN_PRESETS, "keras_by_hand": KERAS_BY_HAND, **BASELINES}

@@ -1,0 +1,250 @@
+"""Shared reporting for the accuracy benchmarks: the machine, CSV rows, Markdown
+tables (mean ± std over seeds) and the plot."""
+
+import csv
+import datetime
+import importlib.metadata
+import math
+import os
+import platform
+import statistics
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+COLUMNS = (
+    "dataset", "model", "seed", "accuracy", "balanced_accuracy", "f1_macro",
+    "fit_seconds", "predict_seconds", "epochs_run", "best_epoch",
+    "train_accuracy_last_epoch", "n_train", "n_test",
+    "n_classes", "family", "error",
+)
+METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "fit_seconds", "predict_seconds")
+
+
+# ---------------------------------------------------------------- machine
+def _version(package):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _ram_gb():
+    try:
+        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _git_commit():
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "sklearn_rnn"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10)
+        commit = out.stdout.strip()
+        return commit + (" + uncommitted changes in sklearn_rnn/" if dirty.stdout.strip()
+                         else "") if commit else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def machine_info():
+    """A description of the machine and software (Keras is imported here)."""
+    import keras
+
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "ram_gb": _ram_gb(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": _version("numpy"),
+        "scikit-learn": _version("scikit-learn"),
+        "tensorflow": _version("tensorflow"),
+        "keras": _version("keras"),
+        "keras_backend": keras.config.backend(),
+        "aeon": _version("aeon"),
+        "sklearn_rnn": f"{_version('sklearn-rnn')} (git {_git_commit()})",
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+
+
+def machine_markdown(info):
+    return (
+        f"- Machine: {info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB RAM, "
+        f"{info['os']}; CPU only\n"
+        f"- Software: Python {info['python']}, numpy {info['numpy']}, scikit-learn "
+        f"{info['scikit-learn']}, TensorFlow {info['tensorflow']}, Keras {info['keras']} "
+        f"(backend: {info['keras_backend']}), aeon {info['aeon']}, sklearn_rnn "
+        f"{info['sklearn_rnn']}\n"
+        f"- Date: {info['date']}\n"
+    )
+
+
+# -------------------------------------------------------------------- CSV
+def append_row(path, row):
+    path = Path(path)
+    new = not path.exists() or path.stat().st_size == 0
+    with open(path, "a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def read_rows(path):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["seed"] = int(row["seed"])
+        for key in METRICS:
+            row[key] = float(row[key]) if row[key] not in ("", None) else math.nan
+    return rows
+
+
+# ----------------------------------------------------------------- tables
+def ordered(values, preferred):
+    """Unique values in the order of ``preferred``, unknown ones last."""
+    seen = list(dict.fromkeys(values))
+    return [v for v in preferred if v in seen] + [v for v in seen if v not in preferred]
+
+
+def aggregate(rows, metric):
+    """{(dataset, model): (mean, std or None, n)} over seeds; std is None for one run."""
+    groups = {}
+    for row in rows:
+        if row.get("error"):
+            continue
+        groups.setdefault((row["dataset"], row["model"]), []).append(float(row[metric]))
+    out = {}
+    for key, values in groups.items():
+        std = statistics.stdev(values) if len(values) > 1 else None
+        out[key] = (statistics.fmean(values), std, len(values))
+    return out
+
+
+def _fmt(mean, std, digits):
+    text = f"{mean:.{digits}f}"
+    return text if std is None else f"{text} ± {std:.{digits}f}"
+
+
+def metric_table(rows, metric, datasets, models, *, digits=3, higher_is_better=True,
+                 summary_rows=True):
+    """Markdown table datasets x models; the best mean of each row in bold."""
+    stats = aggregate(rows, metric)
+    lines = ["| dataset | " + " | ".join(models) + " |",
+             "|---|" + "---:|" * len(models)]
+    for dataset in datasets:
+        means = {m: stats[(dataset, m)][0] for m in models if (dataset, m) in stats}
+        best = (max if higher_is_better else min)(means.values()) if means else None
+        cells = []
+        for model in models:
+            if (dataset, model) not in stats:
+                cells.append("—")
+                continue
+            mean, std, _ = stats[(dataset, model)]
+            text = _fmt(mean, std, digits)
+            cells.append(f"**{text}**" if round(mean, digits) == round(best, digits)
+                         else text)
+        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
+    if summary_rows and len(datasets) > 1:
+        complete = [d for d in datasets if all((d, m) in stats for m in models)]
+        if complete:
+            avg = [statistics.fmean(stats[(d, m)][0] for d in complete) for m in models]
+            lines.append(f"| *mean over {len(complete)} datasets* | "
+                         + " | ".join(f"*{v:.{digits}f}*" for v in avg) + " |")
+            if higher_is_better:
+                ranks = _mean_ranks(stats, complete, models)
+                lines.append("| *mean rank (1 = best)* | "
+                             + " | ".join(f"*{r:.1f}*" for r in ranks) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _mean_ranks(stats, datasets, models):
+    totals = [0.0] * len(models)
+    for d in datasets:
+        means = [stats[(d, m)][0] for m in models]
+        for i, value in enumerate(means):
+            better = sum(v > value for v in means)
+            ties = sum(v == value for v in means)
+            totals[i] += better + (ties + 1) / 2
+    return [t / len(datasets) for t in totals]
+
+
+# ------------------------------------------------------------------- plot
+def plot(rows, datasets, models, path, title):
+    """Accuracy per dataset and model (bars, error bars = std over seeds), and
+    accuracy against fit + predict time (one point per dataset and model: 1-NN DTW
+    does its work at predict time)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    acc = aggregate(rows, "accuracy")
+    fit = aggregate([{**r, "total": float(r["fit_seconds"]) + float(r["predict_seconds"])}
+                     for r in rows], "total")
+    cmap = plt.get_cmap("tab10" if len(models) <= 10 else "tab20")
+    colors = {m: cmap(i % cmap.N) for i, m in enumerate(models)}
+    fig, (ax1, ax2) = plt.subplots(
+        2, 1, figsize=(max(10, 1.3 * len(datasets) + 3), 10),
+        gridspec_kw={"height_ratios": [1.1, 1]},
+    )
+    width = 0.85 / len(models)
+    for j, model in enumerate(models):
+        xs, ys, es = [], [], []
+        for i, dataset in enumerate(datasets):
+            if (dataset, model) in acc:
+                mean, std, _ = acc[(dataset, model)]
+                xs.append(i + (j - (len(models) - 1) / 2) * width)
+                ys.append(mean)
+                es.append(std or 0.0)
+        ax1.bar(xs, ys, width, yerr=es, capsize=1.5, label=model, color=colors[model],
+                error_kw={"elinewidth": 0.8})
+    ax1.set_xticks(range(len(datasets)))
+    ax1.set_xticklabels(datasets, rotation=15, ha="right")
+    ax1.set_ylabel("test accuracy")
+    ax1.set_ylim(0, 1.05)
+    ax1.grid(axis="y", alpha=0.3)
+    ax1.set_title(title)
+    ax1.legend(ncol=min(len(models), 5), fontsize=8, loc="lower left",
+               bbox_to_anchor=(0, 1.06), frameon=False)
+
+    markers = "osD^vP*Xh<>"
+    for model in models:
+        for i, dataset in enumerate(datasets):
+            if (dataset, model) in acc and (dataset, model) in fit:
+                ax2.scatter(fit[(dataset, model)][0], acc[(dataset, model)][0],
+                            color=colors[model], marker=markers[i % len(markers)], s=40,
+                            alpha=0.85, edgecolors="none")
+    handles = [Patch(color=colors[m], label=m) for m in models]  # colour = model
+    handles += [Line2D([], [], color="grey", marker=markers[i % len(markers)],
+                       linestyle="none", label=d)  # marker = dataset
+                for i, d in enumerate(datasets)]
+    ax2.set_xscale("log")
+    ax2.set_xlabel("fit + predict time, seconds (log scale; predict = the whole test "
+                   "split; mean over seeds)")
+    ax2.set_ylabel("test accuracy (mean over seeds)")
+    ax2.grid(alpha=0.3, which="both")
+    ax2.legend(handles=handles, fontsize=8, ncol=1, loc="center left",
+               bbox_to_anchor=(1.01, 0.5), frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,183 @@
+"""Which RNN hyperparameters work: the evidence behind the classifier's defaults.
+
+Run from the repository root::
+
+    python -m benchmarks defaults                 # all candidates, 3 seeds (about 2.5 hours)
+    python -m benchmarks defaults --candidates default,mean,mean_onecycle --seeds 1
+
+Candidate settings of ``RNNSequenceClassifier`` (each behind a ``SequenceScaler``)
+on five small real datasets (official splits): ArrowHead and GunPoint (long
+univariate series, few training samples), ItalyPowerDemand (short univariate),
+BasicMotions (multivariate) and JapaneseVowels (multivariate, variable length);
+1-NN DTW and MiniRocket are shown for reference. Output:
+``benchmarks/results/defaults.csv`` and ``defaults.md`` (a table of test accuracy,
+mean ± std over seeds, one row per candidate).
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from sklearn_rnn.schedules import OneCycle
+
+from . import _report
+from ._data import load_dataset
+from ._models import MODELS, rnn_spec
+
+DATASETS = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "BasicMotions", "JapaneseVowels")
+ONE_CYCLE = "one_cycle"  # peak 10 x learning_rate, 30% warm-up, cosine-shaped
+
+CANDIDATES = {
+    "default": ("the current package defaults: LSTM(64), last step, Adam 1e-3, "
+                "100 epochs", {}),
+    "mean": ("pooling='mean'", {"pooling": "mean"}),
+    "onecycle": ("lr_schedule='one_cycle' (1e-3 -> 1e-2 -> 1e-7)",
+                 {"lr_schedule": ONE_CYCLE}),
+    "mean_onecycle": ("pooling='mean', one_cycle (1e-3 -> 1e-2)",
+                      {"pooling": "mean", "lr_schedule": ONE_CYCLE}),
+    "mean_lr3e-3": ("pooling='mean', learning_rate=3e-3 constant",
+                    {"pooling": "mean", "learning_rate": 3e-3}),
+    "mean_onecycle_lr3e-3": ("pooling='mean', one_cycle (3e-3 -> 3e-2)",
+                             {"pooling": "mean", "lr_schedule": ONE_CYCLE,
+                              "learning_rate": 3e-3}),
+    "gru": ("cell_type='gru'", {"cell_type": "gru"}),
+    "gru_mean_onecycle": ("GRU, pooling='mean', one_cycle (1e-3 -> 1e-2)",
+                          {"cell_type": "gru", "pooling": "mean",
+                           "lr_schedule": ONE_CYCLE}),
+    "batch16": ("batch_size=16 (twice the updates per epoch)", {"batch_size": 16}),
+    "cosine": ("lr_schedule='cosine' (1e-3 -> 0)", {"lr_schedule": "cosine"}),
+    "onecycle_3e-3": ("one_cycle with max_lr=3e-3 (1e-3 -> 3e-3 -> 1e-7)",
+                      {"lr_schedule": OneCycle(max_lr=3e-3)}),
+    "clipnorm": ("clipnorm=1.0", {"clipnorm": 1.0}),
+    "epochs200": ("epochs=200", {"epochs": 200}),
+    "bidirectional": ("bidirectional=True", {"bidirectional": True}),
+    "early_stopping": ("early_stopping=True (20% held out, patience 20), up to 200 "
+                       "epochs", {"early_stopping": True, "validation_fraction": 0.2,
+                                  "n_iter_no_change": 20, "epochs": 200}),
+    "gru_onecycle_3e-3": ("GRU, one_cycle with max_lr=3e-3",
+                          {"cell_type": "gru", "lr_schedule": OneCycle(max_lr=3e-3)}),
+    "bilstm2_preset": ("the rnn_bilstm2 preset of the accuracy benchmark",
+                       MODELS["rnn_bilstm2"].params),
+}
+REFERENCES = ("dtw_1nn", "minirocket")
+
+
+def candidate_specs(names):
+    return [rnn_spec(name, CANDIDATES[name][0], **CANDIDATES[name][1]) for name in names]
+
+
+def candidate_table(rows, names, datasets, digits=3):
+    """Rows = candidates (then references), columns = datasets, mean, mean rank,
+    mean fit seconds; the best mean of each dataset in bold."""
+    acc = _report.aggregate(rows, "accuracy")
+    fit = _report.aggregate(rows, "fit_seconds")
+    names = [n for n in names if any((d, n) in acc for d in datasets)]
+    complete = [d for d in datasets if all((d, n) in acc for n in names)]
+    best = {d: max(acc[(d, n)][0] for n in names if (d, n) in acc)
+            for d in datasets if any((d, n) in acc for n in names)}
+    ranks = dict(zip(names, _report._mean_ranks(acc, complete, names), strict=True)) \
+        if complete else {}
+    lines = ["| candidate | " + " | ".join(datasets)
+             + " | mean | mean rank | fit s (mean) |",
+             "|---|" + "---:|" * (len(datasets) + 3)]
+    for n in names:
+        cells = []
+        for d in datasets:
+            if (d, n) not in acc:
+                cells.append("—")
+                continue
+            mean, std, _ = acc[(d, n)]
+            text = _report._fmt(mean, std, digits)
+            cells.append(f"**{text}**" if round(mean, digits) == round(best[d], digits)
+                         else text)
+        mean_acc = (f"{statistics.fmean(acc[(d, n)][0] for d in complete):.3f}"
+                    if complete else "—")
+        rank = f"{ranks[n]:.1f}" if n in ranks else "—"
+        fits = [fit[(d, n)][0] for d in datasets if (d, n) in fit]
+        lines.append(f"| {n} | " + " | ".join(cells)
+                     + f" | {mean_acc} | {rank} | {statistics.fmean(fits):.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    from .accuracy import _parse_list, _parse_seeds, run_benchmark
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks defaults",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="seed 0 only, on ArrowHead and GunPoint")
+    parser.add_argument("--datasets", help=f"comma-separated (default: {','.join(DATASETS)})")
+    parser.add_argument("--candidates", help="comma-separated (default: all). Known: "
+                                             + ", ".join(CANDIDATES))
+    parser.add_argument("--seeds", help="a number of seeds or a comma-separated list "
+                                        "(default: 3)")
+    parser.add_argument("--no-references", action="store_true",
+                        help="skip the 1-NN DTW and MiniRocket reference rows")
+    parser.add_argument("--out", default=str(_report.RESULTS))
+    parser.add_argument("--name", help="file stem (default: defaults, or defaults_quick)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the rows already in the CSV; run only missing fits")
+    args = parser.parse_args(argv)
+    datasets = (_parse_list(args.datasets, DATASETS, "datasets") if args.datasets
+                else list(("ArrowHead", "GunPoint") if args.quick else DATASETS))
+    names = (_parse_list(args.candidates, list(CANDIDATES), "candidates")
+             if args.candidates else list(CANDIDATES))
+    seeds = _parse_seeds(args.seeds) if args.seeds else ([0] if args.quick else [0, 1, 2])
+    refs = [] if args.no_references else list(REFERENCES)
+    name = args.name or ("defaults_quick" if args.quick else "defaults")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / f"{name}.csv"
+    previous, done = [], set()
+    if args.resume and csv_path.exists():
+        previous = [r for r in _report.read_rows(csv_path) if not r.get("error")]
+        done = {(r["dataset"], r["model"], r["seed"]) for r in previous}
+    csv_path.unlink(missing_ok=True)
+    for row in previous:
+        _report.append_row(csv_path, row)
+    command = "python -m benchmarks defaults " + " ".join(argv)
+
+    def log(message):
+        print(message, flush=True)
+
+    started = time.perf_counter()
+    machine = _report.machine_info()
+    log(f"{command}: {len(names)} candidates x {len(datasets)} datasets, seeds {seeds}")
+    specs = [MODELS[r] for r in refs] + candidate_specs(names)
+    rows = previous + run_benchmark(datasets, specs, seeds, csv_path=csv_path,
+                                    done=done, log=log)
+    wall = time.perf_counter() - started
+    info = {d: load_dataset(d).info for d in datasets}
+    # with --resume, the table also shows the candidates of earlier runs
+    names = [n for n in CANDIDATES if n in names or any(r["model"] == n for r in rows)]
+    md = ["# Default hyperparameters of RNNSequenceClassifier: the evidence", "",
+          f"Command: `{command}`  ", f"Wall time: {wall / 60:.1f} min", "",
+          _report.machine_markdown(machine),
+          "Test accuracy on the official splits, mean ± std over seeds "
+          f"{', '.join(map(str, seeds))}; every candidate is `RNNSequenceClassifier` "
+          "behind a `SequenceScaler`, with the package defaults except what the "
+          "candidate changes (LSTM, 64 units, 1 layer, last-step pooling, Adam, "
+          "learning_rate=1e-3, 100 epochs, batch_size=32 at the time of writing). "
+          "one_cycle: `OneCycle()` defaults, peak = 10 x learning_rate after 30% of the "
+          "epochs, then cosine down to learning_rate / 1e4. Reference rows: 1-NN DTW "
+          "(deterministic) and MiniRocket.", "",
+          "| dataset | train | test | length | channels | classes |",
+          "|---|---:|---:|---|---:|---:|"]
+    md += [f"| {d} | {i['n_train']} | {i['n_test']} | {i['length']} | {i['channels']} | "
+           f"{i['n_classes']} |" for d, i in info.items()]
+    md += ["", "## Test accuracy", "", candidate_table(rows, names + refs, datasets),
+           "## Balanced accuracy", "",
+           candidate_table([{**r, "accuracy": r["balanced_accuracy"]} for r in rows],
+                           names + refs, datasets),
+           "## Candidates", "", "| candidate | change from the defaults |", "|---|---|"]
+    md += [f"| {n} | {CANDIDATES[n][0]} |" for n in names]
+    (out / f"{name}.md").write_text("\n".join(md) + "\n")
+    log(f"done in {wall / 60:.1f} min: {csv_path}, {out / f'{name}.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

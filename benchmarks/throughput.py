@@ -1,0 +1,855 @@
+"""Throughput and latency of RNNSequenceClassifier against its peers.
+
+Run from the repository root::
+
+    python -m benchmarks.throughput --quick          # a few minutes
+    python -m benchmarks.throughput                  # the full run
+    python -m benchmarks.throughput --backends tensorflow,jax --parts train,predict
+
+Measured side by side in one run, on one network (LSTM 64 units over 100 timesteps
+x 6 features, batch 64, softmax over 4 classes) and one data set:
+
+``train``
+    Training sequences/s of ``RNNSequenceClassifier.fit``, the same network
+    hand-written in Keras (``model.fit`` on numpy arrays), scikeras'
+    ``KerasClassifier`` with the same model-building function, and PyTorch
+    ``nn.LSTM`` trained by hand (skipped when torch is not installed). Every run
+    is a fresh subprocess (so peak RSS is the training run's own); the
+    contestants take turns in each round. Reported: the steady rate (epochs 2..E,
+    the first epoch traces / compiles), the first epoch's time, the rate of the
+    whole ``fit`` call (building, tracing, data conversion included) and the peak
+    RSS.
+``predict``
+    ``predict_proba`` latency for 1 and 32 sequences and throughput for 10,000:
+    ours, scikeras ``predict_proba``, Keras ``model.predict``,
+    ``model.predict_on_batch`` and ``model(x)``; plus the cost of the first call
+    and of calls on input shapes not seen before (new batch sizes / lengths).
+``import``
+    ``import sklearn_rnn`` in a fresh interpreter.
+``gridsearch``
+    ``GridSearchCV`` (4 candidates x 2 folds) with ``n_jobs=1`` and ``n_jobs=2``,
+    the latter also with the deep-learning thread pools limited to one thread per
+    worker; the first search of a process (workers start cold: they import the
+    framework) and a second one (warm workers).
+
+Every figure is a median over repeats; ratios compare runs of the same round.
+Results go to ``benchmarks/results/throughput.json`` and ``throughput.md``.
+"""
+
+import argparse
+import contextlib
+import datetime
+import importlib.util
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+N_TIMESTEPS = 100
+N_FEATURES = 6
+N_CLASSES = 4
+UNITS = 64
+BATCH_SIZE = 64
+LEARNING_RATE = 1e-3
+
+TRAIN_CONTESTANTS = ("ours", "keras", "scikeras", "torch")
+
+SETTINGS = {
+    "quick": {
+        "train_samples": 1024, "train_epochs": 4, "train_rounds": 3,
+        "predict_rounds": 3, "latency_calls": 10, "bulk_rounds": 2,
+        "import_repeats": 7, "grid_samples": 384, "grid_epochs": 2, "grid_rounds": 1,
+    },
+    "full": {
+        "train_samples": 2048, "train_epochs": 6, "train_rounds": 5,
+        "predict_rounds": 7, "latency_calls": 30, "bulk_rounds": 5,
+        "import_repeats": 15, "grid_samples": 768, "grid_epochs": 3, "grid_rounds": 3,
+    },
+}
+
+
+# --------------------------------------------------------------------- helpers
+def make_data(n_samples, seed=0):
+    """Sequences whose class sets where (in time) a bump sits on feature 0."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, N_TIMESTEPS, N_FEATURES)).astype(np.float32)
+    y = rng.integers(0, N_CLASSES, size=n_samples)
+    where = (y + 0.5) * N_TIMESTEPS / N_CLASSES
+    X[np.arange(n_samples), where.astype(int), 0] += 3.0
+    return X, y
+
+
+def rss_mb():
+    """Current resident set size of this process, in MB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds():
+    """User + system CPU time of this process (all threads)."""
+    t = os.times()
+    return t.user + t.system
+
+
+def n_threads():
+    return len(os.listdir("/proc/self/task"))
+
+
+def median(values):
+    return float(statistics.median(values)) if values else None
+
+
+def keras_model(n_features=N_FEATURES, n_classes=N_CLASSES, units=UNITS):
+    """The benchmark network written by hand in Keras (compiled as the estimator
+    compiles its own: Adam, sparse categorical cross-entropy, accuracy)."""
+    import keras
+
+    model = keras.Sequential([
+        keras.Input((None, n_features)),
+        keras.layers.LSTM(units),
+        keras.layers.Dense(n_classes, activation="softmax"),
+    ])
+    model.compile(
+        optimizer=keras.optimizers.Adam(LEARNING_RATE),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def backend_threads():
+    """What the framework of this process uses for its thread pools."""
+    info = {"omp_num_threads_env": os.environ.get("OMP_NUM_THREADS"),
+            "tf_num_intraop_threads_env": os.environ.get("TF_NUM_INTRAOP_THREADS"),
+            "tf_num_interop_threads_env": os.environ.get("TF_NUM_INTEROP_THREADS"),
+            "process_threads": n_threads()}
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        info["tf_intra_op"] = tf.config.threading.get_intra_op_parallelism_threads()
+        info["tf_inter_op"] = tf.config.threading.get_inter_op_parallelism_threads()
+    if "torch" in sys.modules:
+        import torch
+
+        info["torch_threads"] = torch.get_num_threads()
+        info["torch_interop_threads"] = torch.get_num_interop_threads()
+    return info
+
+
+# ------------------------------------------------------------ training workers
+class _EpochClock:
+    """Records the wall clock at the end of each epoch (a Keras callback, built
+    lazily so that this module imports without Keras)."""
+
+    def __init__(self):
+        self.epoch_ends = []
+        self.cpu_ends = []
+
+    def callback(self):
+        import keras
+
+        clock = self
+
+        class EpochClock(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                clock.epoch_ends.append(time.perf_counter())
+                clock.cpu_ends.append(cpu_seconds())
+
+        return EpochClock()
+
+
+@contextlib.contextmanager
+def _clocked_keras_fits(clock):
+    """Add the epoch clock to every ``keras.Model.fit`` call in the block (the
+    same for all three Keras contestants)."""
+    import keras
+
+    original = keras.Model.fit
+
+    def fit(self, *args, callbacks=None, **kwargs):
+        callbacks = list(callbacks or []) + [clock.callback()]
+        return original(self, *args, callbacks=callbacks, **kwargs)
+
+    keras.Model.fit = fit
+    try:
+        yield
+    finally:
+        keras.Model.fit = original
+
+
+def _train_keras_family(contestant, X, y, epochs):
+    import keras
+
+    clock = _EpochClock()
+    with _clocked_keras_fits(clock):
+        start = time.perf_counter()
+        if contestant == "ours":
+            from sklearn_rnn import RNNSequenceClassifier
+
+            clf = RNNSequenceClassifier(
+                units=UNITS, epochs=epochs, batch_size=BATCH_SIZE,
+                learning_rate=LEARNING_RATE, random_state=0,
+            ).fit(X, y)
+            loss = clf.history_["loss"][-1]
+        elif contestant == "keras":
+            keras.utils.set_random_seed(0)
+            model = keras_model()
+            history = model.fit(X, y, batch_size=BATCH_SIZE, epochs=epochs,
+                                shuffle=True, verbose=0)
+            loss = history.history["loss"][-1]
+        elif contestant == "scikeras":
+            from scikeras.wrappers import KerasClassifier
+
+            # No random_state: scikeras would switch on TF op determinism (slow).
+            keras.utils.set_random_seed(0)
+            clf = KerasClassifier(
+                keras_model, loss="sparse_categorical_crossentropy",
+                epochs=epochs, batch_size=BATCH_SIZE, verbose=0,
+            ).fit(X, y)
+            loss = clf.history_["loss"][-1]
+        else:
+            raise ValueError(contestant)
+        end = time.perf_counter()
+    return start, clock.epoch_ends, clock.cpu_ends, end, float(loss)
+
+
+def _train_torch(X, y, epochs):
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(os.cpu_count())  # as TensorFlow / XLA: every core
+    torch.manual_seed(0)
+
+    class LSTMClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(N_FEATURES, UNITS, batch_first=True)
+            self.out = nn.Linear(UNITS, N_CLASSES)
+
+        def forward(self, x):
+            _, (h, _) = self.lstm(x)
+            return self.out(h[-1])
+
+    start = time.perf_counter()
+    model = LSTMClassifier()
+    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    criterion = nn.CrossEntropyLoss()
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y).long()
+    epoch_ends, cpu_ends = [], []
+    model.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(X_t))
+        for i in range(0, len(X_t), BATCH_SIZE):
+            batch = order[i:i + BATCH_SIZE]
+            optimizer.zero_grad()
+            loss = criterion(model(X_t[batch]), y_t[batch])
+            loss.backward()
+            optimizer.step()
+        epoch_ends.append(time.perf_counter())
+        cpu_ends.append(cpu_seconds())
+    return start, epoch_ends, cpu_ends, time.perf_counter(), loss.item()
+
+
+def worker_train(spec):
+    X, y = make_data(spec["n_samples"])
+    contestant, epochs = spec["contestant"], spec["epochs"]
+    if contestant == "torch":
+        import torch  # noqa: F401  (import outside the timed region, as for Keras)
+    else:
+        import keras
+
+        # keras.utils.set_random_seed imports TensorFlow whenever it is installed,
+        # on any backend: do that before the timed region, for every contestant.
+        keras.utils.set_random_seed(0)
+        if contestant == "scikeras":
+            import scikeras.wrappers  # noqa: F401
+        if contestant == "ours":
+            import sklearn_rnn._classifier  # noqa: F401
+    rss_before = rss_mb()
+    load_before = os.getloadavg()[0]
+    if contestant == "torch":
+        start, epoch_ends, cpu_ends, end, loss = _train_torch(X, y, epochs)
+    else:
+        start, epoch_ends, cpu_ends, end, loss = _train_keras_family(
+            contestant, X, y, epochs)
+    n = len(X)
+    steady = epoch_ends[-1] - epoch_ends[0]
+    steady_cpu = cpu_ends[-1] - cpu_ends[0]
+    return {
+        "contestant": contestant,
+        "fit_seconds": end - start,
+        "first_epoch_seconds": epoch_ends[0] - start,
+        "steady_seconds": steady,
+        "steady_seq_per_s": n * (len(epoch_ends) - 1) / steady,
+        "steady_seq_per_cpu_s": n * (len(epoch_ends) - 1) / steady_cpu,
+        "load_average_1min": [load_before, os.getloadavg()[0]],
+        "fit_seq_per_s": n * len(epoch_ends) / (end - start),
+        "epochs": len(epoch_ends),
+        "final_loss": loss,
+        "rss_before_fit_mb": rss_before,
+        "peak_rss_mb": peak_rss_mb(),
+        "threads": backend_threads(),
+    }
+
+
+# ------------------------------------------------------------- predict worker
+def _timed(fn, x, calls):
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn(x)
+        times.append(time.perf_counter() - start)
+    return median(times)
+
+
+def worker_predict(spec):
+    import keras
+    import numpy as np
+    from scikeras.wrappers import KerasClassifier
+
+    from sklearn_rnn import RNNSequenceClassifier
+
+    X, y = make_data(1024)
+    rng = np.random.default_rng(1)
+    ours = RNNSequenceClassifier(units=UNITS, epochs=1, batch_size=BATCH_SIZE,
+                                 random_state=0).fit(X, y)
+    keras.utils.set_random_seed(0)
+    theirs = KerasClassifier(keras_model, loss="sparse_categorical_crossentropy",
+                             epochs=1, batch_size=BATCH_SIZE, verbose=0).fit(X, y)
+    model = ours.model_
+    result = {"first_call_ms": {}}
+
+    one = X[:1]
+    for name, fn in (("ours.predict_proba", ours.predict_proba),
+                     ("scikeras.predict_proba", theirs.predict_proba)):
+        start = time.perf_counter()
+        fn(one)
+        result["first_call_ms"][name] = 1e3 * (time.perf_counter() - start)
+
+    methods = {
+        "ours.predict_proba": ours.predict_proba,
+        "scikeras.predict_proba": theirs.predict_proba,
+        "keras model.predict": lambda x: model.predict(x, verbose=0),
+        "keras model.predict_on_batch": model.predict_on_batch,
+        "keras model(x)": lambda x: keras.ops.convert_to_numpy(model(x, training=False)),
+    }
+    result["latency_ms"] = {}
+    for n in (1, 32):
+        x = X[:n]
+        for fn in methods.values():  # warm up: trace / compile this shape
+            fn(x)
+            fn(x)
+        rounds = {name: [] for name in methods}
+        for _ in range(spec["rounds"]):
+            for name, fn in methods.items():
+                if name == "keras model(x)":  # eager: hundreds of ms per call
+                    calls = 3
+                elif name in ("scikeras.predict_proba", "keras model.predict"):
+                    calls = max(3, spec["calls"] // 3)
+                else:
+                    calls = spec["calls"]
+                rounds[name].append(1e3 * _timed(fn, x, calls))
+        result["latency_ms"][str(n)] = {k: median(v) for k, v in rounds.items()}
+
+    X_bulk, _ = make_data(10_000, seed=2)
+    bulk = {
+        "ours.predict_proba": ours.predict_proba,
+        "scikeras.predict_proba": theirs.predict_proba,
+        "keras model.predict(batch_size=1024)":
+            lambda x: model.predict(x, batch_size=1024, verbose=0),
+        "keras model.predict (batch_size=32)": lambda x: model.predict(x, verbose=0),
+    }
+    for fn in bulk.values():
+        fn(X_bulk[:2048])
+    rounds = {name: [] for name in bulk}
+    for _ in range(spec["bulk_rounds"]):
+        for name, fn in bulk.items():
+            start = time.perf_counter()
+            fn(X_bulk)
+            rounds[name].append(time.perf_counter() - start)
+    result["bulk_10000_seq_per_s"] = {k: len(X_bulk) / median(v) for k, v in rounds.items()}
+
+    # Shapes never seen before: new batch sizes (length 100), then new lengths
+    # (batch 1). Retracing / recompiling shows up here; the second pass over the
+    # same shapes is the cached cost.
+    shapes = [(b, N_TIMESTEPS) for b in (2, 3, 5, 6, 7, 9, 11, 13)]
+    shapes += [(1, t) for t in (90, 93, 95, 97, 99, 101, 103, 105)]
+    for label in ("new_shape_ms", "repeat_shape_ms"):
+        times = {"batch": [], "length": []}
+        for b, t in shapes:
+            x = rng.normal(size=(b, t, N_FEATURES)).astype(np.float32)
+            start = time.perf_counter()
+            ours.predict_proba(x)
+            times["batch" if t == N_TIMESTEPS else "length"].append(
+                1e3 * (time.perf_counter() - start))
+        result[label] = {
+            "new_batch_sizes": median(times["batch"]),
+            "new_lengths": median(times["length"]),
+            "all_calls": times,
+        }
+    result["threads"] = backend_threads()
+    return result
+
+
+# --------------------------------------------------------- grid-search worker
+def _thread_report(_):
+    """Run inside a joblib worker: which threads does the framework use there?"""
+    import keras
+    import numpy as np
+
+    keras.ops.convert_to_numpy(keras.ops.matmul(np.ones((64, 64)), np.ones((64, 64))))
+    return {"pid": os.getpid(), **backend_threads()}
+
+
+def worker_gridsearch(spec):
+    import joblib
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    from sklearn_rnn import RNNSequenceClassifier
+
+    X, y = make_data(spec["n_samples"])
+    grid = {"units": [16, 32], "learning_rate": [1e-3, 3e-3]}
+    result = {"searches_seconds": [], "load_average_before": os.getloadavg()[0]}
+    for _ in range(2):  # the first search starts the workers, the second reuses them
+        search = GridSearchCV(
+            RNNSequenceClassifier(epochs=spec["epochs"], batch_size=BATCH_SIZE,
+                                  random_state=0),
+            grid, cv=StratifiedKFold(2, shuffle=True, random_state=0),
+            n_jobs=spec["n_jobs"], refit=False,
+        )
+        start, cpu_start = time.perf_counter(), cpu_seconds()
+        search.fit(X, y)
+        result["searches_seconds"].append(time.perf_counter() - start)
+        # CPU used by this process per second of the search: with n_jobs=1 how many
+        # cores one fit keeps busy (TensorFlow's intra-op threads); ~0 with n_jobs=2.
+        result.setdefault("main_process_cores_busy", []).append(
+            (cpu_seconds() - cpu_start) / result["searches_seconds"][-1])
+    if spec["n_jobs"] > 1:
+        reports = joblib.Parallel(n_jobs=spec["n_jobs"])(
+            joblib.delayed(_thread_report)(i) for i in range(2 * spec["n_jobs"]))
+        result["worker_threads"] = list({r["pid"]: r for r in reports}.values())
+    return result
+
+
+# ---------------------------------------------------------------- the runner
+WORKERS = {"train": worker_train, "predict": worker_predict,
+           "gridsearch": worker_gridsearch}
+
+
+def run_worker(kind, spec, backend, env=None, timeout=1800):
+    """Run one measurement in a fresh interpreter with KERAS_BACKEND=backend."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    full_env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3",
+                **(env or {})}
+    cmd = [sys.executable, "-m", "benchmarks.throughput", "_worker", kind,
+           json.dumps(spec), out]
+    proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True,
+                          timeout=timeout)
+    try:
+        if proc.returncode != 0:
+            raise RuntimeError(f"{kind} worker failed ({backend}, {spec}):\n"
+                               f"{proc.stderr[-3000:]}")
+        with open(out) as f:
+            return json.load(f)
+    finally:
+        os.unlink(out)
+
+
+def measure_train(backend, settings, contestants, log):
+    rounds = {c: [] for c in contestants}
+    for r in range(settings["train_rounds"]):
+        order = contestants if r % 2 == 0 else contestants[::-1]
+        for contestant in order:
+            spec = {"contestant": contestant, "n_samples": settings["train_samples"],
+                    "epochs": settings["train_epochs"]}
+            res = run_worker("train", spec, backend)
+            rounds[contestant].append(res)
+            log(f"  train round {r + 1} {contestant:9s} steady "
+                f"{res['steady_seq_per_s']:7.0f} seq/s, fit {res['fit_seconds']:.2f} s, "
+                f"first epoch {res['first_epoch_seconds']:.2f} s, "
+                f"peak RSS {res['peak_rss_mb']:.0f} MB")
+    summary = {}
+    for c, runs in rounds.items():
+        summary[c] = {key: median([run[key] for run in runs]) for key in (
+            "steady_seq_per_s", "steady_seq_per_cpu_s", "fit_seq_per_s", "fit_seconds",
+            "first_epoch_seconds", "rss_before_fit_mb", "peak_rss_mb", "final_loss")}
+        summary[c]["threads"] = runs[0]["threads"]
+    ratios = {}
+    for c in contestants:
+        if c == "ours":
+            continue
+        # Per round (side by side), then the median over rounds.
+        for key in ("steady_seq_per_s", "steady_seq_per_cpu_s", "fit_seq_per_s"):
+            ratios.setdefault(f"ours/{c}", {})[key] = median([
+                a[key] / b[key] for a, b in zip(rounds["ours"], rounds[c], strict=True)])
+    return {"per_contestant": summary, "ratios": ratios, "rounds": rounds}
+
+
+def measure_predict(backend, settings):
+    spec = {"rounds": settings["predict_rounds"], "calls": settings["latency_calls"],
+            "bulk_rounds": settings["bulk_rounds"]}
+    res = run_worker("predict", spec, backend)
+    lat = res["latency_ms"]
+    res["ratios"] = {
+        "scikeras/ours latency n=1": lat["1"]["scikeras.predict_proba"]
+        / lat["1"]["ours.predict_proba"],
+        "scikeras/ours latency n=32": lat["32"]["scikeras.predict_proba"]
+        / lat["32"]["ours.predict_proba"],
+        "ours/model.predict(1024) bulk throughput":
+            res["bulk_10000_seq_per_s"]["ours.predict_proba"]
+            / res["bulk_10000_seq_per_s"]["keras model.predict(batch_size=1024)"],
+        "ours/model.predict(32) bulk throughput":
+            res["bulk_10000_seq_per_s"]["ours.predict_proba"]
+            / res["bulk_10000_seq_per_s"]["keras model.predict (batch_size=32)"],
+    }
+    return res
+
+
+SUBMODULES_SNIPPET = (
+    "import time; t = time.perf_counter(); "
+    "import sklearn_rnn.preprocessing, sklearn_rnn.schedules, sklearn_rnn.datasets; "
+    "print(time.perf_counter() - t)"
+)
+IMPORT_SNIPPET = (
+    "import sys, time; t = time.perf_counter(); import sklearn_rnn; "
+    "t = time.perf_counter() - t; "
+    "print(t, 'keras' in sys.modules, 'tensorflow' in sys.modules)"
+)
+
+
+def measure_import(settings):
+    times, heavy = [], False
+    wall, wall_base = [], []
+    for _ in range(settings["import_repeats"]):
+        for snippet, sink in (("pass", wall_base), (IMPORT_SNIPPET, wall)):
+            start = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-c", snippet], cwd=ROOT,
+                                  capture_output=True, text=True, check=True)
+            sink.append(time.perf_counter() - start)
+        seconds, keras_loaded, tf_loaded = proc.stdout.split()
+        times.append(float(seconds))
+        heavy = heavy or keras_loaded == "True" or tf_loaded == "True"
+    submodules = [
+        float(subprocess.run([sys.executable, "-c", SUBMODULES_SNIPPET], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout)
+        for _ in range(settings["import_repeats"])]
+    return {
+        "import_seconds_median": median(times),
+        "submodules_import_seconds_median": median(submodules),
+        "import_seconds_all": times,
+        "subprocess_wall_seconds_median": median(wall),
+        "interpreter_start_seconds_median": median(wall_base),
+        "imports_keras_or_tensorflow": heavy,
+    }
+
+
+def measure_gridsearch(backend, settings, log):
+    variants = {
+        "n_jobs=1": ({"n_jobs": 1}, {}),
+        "n_jobs=2": ({"n_jobs": 2}, {}),
+        "n_jobs=2, 1 thread per worker": (
+            {"n_jobs": 2},
+            {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+             "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false "
+                          "intra_op_parallelism_threads=1"}),
+    }
+    rounds = {name: [] for name in variants}
+    for r in range(settings["grid_rounds"]):
+        names = list(variants) if r % 2 == 0 else list(variants)[::-1]
+        for name in names:
+            spec, env = variants[name]
+            spec = {**spec, "n_samples": settings["grid_samples"],
+                    "epochs": settings["grid_epochs"]}
+            res = run_worker("gridsearch", spec, backend, env=env)
+            rounds[name].append(res)
+            log(f"  grid round {r + 1} {name:30s} cold {res['searches_seconds'][0]:.1f} s,"
+                f" warm {res['searches_seconds'][1]:.1f} s")
+    summary = {
+        name: {"cold_seconds": median([x["searches_seconds"][0] for x in runs]),
+               "warm_seconds": median([x["searches_seconds"][1] for x in runs]),
+               "main_process_cores_busy_warm": median(
+                   [x["main_process_cores_busy"][1] for x in runs
+                    if "main_process_cores_busy" in x]),
+               "load_average_before": [x.get("load_average_before") for x in runs],
+               "worker_threads": runs[0].get("worker_threads")}
+        for name, runs in rounds.items()
+    }
+    speedups = {}
+    for name in variants:
+        if name == "n_jobs=1":
+            continue
+        for i, label in enumerate(("cold", "warm")):
+            speedups[f"{name} vs n_jobs=1 ({label})"] = median([
+                a["searches_seconds"][i] / b["searches_seconds"][i]
+                for a, b in zip(rounds["n_jobs=1"], rounds[name], strict=True)])
+    return {"variants": summary, "speedups": speedups, "rounds": rounds,
+            "grid": "units in [16, 32] x learning_rate in [1e-3, 3e-3], "
+                    "StratifiedKFold(2), refit=False",
+            "samples": settings["grid_samples"], "epochs": settings["grid_epochs"]}
+
+
+def machine_info():
+    versions = {"python": platform.python_version()}
+    for pkg in ("numpy", "scikit-learn", "tensorflow", "keras", "scikeras", "torch",
+                "jax", "jaxlib", "joblib"):
+        try:
+            from importlib.metadata import version
+
+            versions[pkg] = version(pkg)
+        except Exception:  # noqa: BLE001 - not installed
+            versions[pkg] = None
+    cpu = platform.processor() or ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
+            "versions": versions}
+
+
+# ------------------------------------------------------------------ reporting
+def _fmt(value, digits=1):
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def write_markdown(results, path):
+    lines = ["# Throughput and latency", ""]
+    m = results["machine"]
+    lines += [f"Machine: {m['cpu']}, {m['cores']} cores, no GPU ({m['platform']}).",
+              "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
+              + ".", f"Command: `{results['command']}` ({results['mode']} mode, "
+              f"{results['date']}).", "",
+              "Medians over repeats; ratios are taken per round (contestants run side by "
+              "side) and their median reported. The machine is shared and noisy: 1-minute "
+              f"load average {results['load_average_at_start'][0]:.1f} at the start, "
+              f"{results['load_average_at_end'][0]:.1f} at the end (2 cores).", ""]
+    for backend, res in results["backends"].items():
+        lines += [f"## Keras backend: {backend}", ""]
+        if "train" in res:
+            t = res["train"]
+            s = results["settings"]
+            lines += [f"### Training ({s['train_samples']} sequences x {N_TIMESTEPS} steps"
+                      f" x {N_FEATURES} features, LSTM {UNITS}, batch {BATCH_SIZE}, "
+                      f"{s['train_epochs']} epochs, {s['train_rounds']} rounds)", "",
+                      "| contestant | steady seq/s (epochs 2..E) | steady seq per CPU-s | "
+                      "whole fit seq/s | first epoch s | fit s | peak RSS MB | RSS before "
+                      "fit MB |", "|---|---|---|---|---|---|---|---|"]
+            for c, v in t["per_contestant"].items():
+                lines.append(
+                    f"| {c} | {_fmt(v['steady_seq_per_s'], 0)} | "
+                    f"{_fmt(v['steady_seq_per_cpu_s'], 0)} | {_fmt(v['fit_seq_per_s'], 0)}"
+                    f" | {_fmt(v['first_epoch_seconds'], 2)} | {_fmt(v['fit_seconds'], 2)} | "
+                    f"{_fmt(v['peak_rss_mb'], 0)} | {_fmt(v['rss_before_fit_mb'], 0)} |")
+            lines += ["", "| ratio (per round, median) | steady | steady per CPU-s | "
+                      "whole fit |", "|---|---|---|---|"]
+            for name, v in t["ratios"].items():
+                lines.append(f"| {name} | {_fmt(v['steady_seq_per_s'], 3)} | "
+                             f"{_fmt(v['steady_seq_per_cpu_s'], 3)} | "
+                             f"{_fmt(v['fit_seq_per_s'], 3)} |")
+            lines.append("")
+        if "predict" in res:
+            p = res["predict"]
+            lines += ["### Prediction", "", "| method | 1 sequence ms | 32 sequences ms |",
+                      "|---|---|---|"]
+            for name in p["latency_ms"]["1"]:
+                lines.append(f"| {name} | {_fmt(p['latency_ms']['1'][name], 2)} | "
+                             f"{_fmt(p['latency_ms']['32'][name], 2)} |")
+            lines += ["", "| 10,000 sequences | seq/s |", "|---|---|"]
+            for name, v in p["bulk_10000_seq_per_s"].items():
+                lines.append(f"| {name} | {_fmt(v, 0)} |")
+            lines += ["", "| first / new-shape calls of ours.predict_proba | ms |", "|---|---|"]
+            for name, v in p["first_call_ms"].items():
+                lines.append(f"| first call after fit: {name} | {_fmt(v, 1)} |")
+            for label in ("new_shape_ms", "repeat_shape_ms"):
+                for key in ("new_batch_sizes", "new_lengths"):
+                    lines.append(f"| {label.replace('_ms', '')}: {key} (median) | "
+                                 f"{_fmt(p[label][key], 1)} |")
+            lines += ["", "| ratio | value |", "|---|---|"]
+            for name, v in p["ratios"].items():
+                lines.append(f"| {name} | {_fmt(v, 2)} |")
+            lines.append("")
+        if "gridsearch" in res:
+            g = res["gridsearch"]
+            lines += [f"### GridSearchCV ({g['grid']}; {g['samples']} sequences, "
+                      f"{g['epochs']} epochs)", "",
+                      "| variant | first search s (cold workers) | second search s (warm) | "
+                      "cores busy in the main process (warm) |", "|---|---|---|---|"]
+            for name, v in g["variants"].items():
+                lines.append(f"| {name} | {_fmt(v['cold_seconds'])} | "
+                             f"{_fmt(v['warm_seconds'])} | "
+                             f"{_fmt(v.get('main_process_cores_busy_warm'), 2)} |")
+            lines += ["", "| speed-up | value |", "|---|---|"]
+            for name, v in g["speedups"].items():
+                lines.append(f"| {name} | {_fmt(v, 2)} |")
+            for name, v in g["variants"].items():
+                if v["worker_threads"]:
+                    w = v["worker_threads"][0]
+                    lines.append("")
+                    lines.append(f"Threads in a joblib worker ({name}): "
+                                 + ", ".join(f"{k}={w[k]}" for k in w if k != "pid"))
+            lines.append("")
+    if "import" in results:
+        i = results["import"]
+        lines += ["## `import sklearn_rnn`", "",
+                  f"In-process import time, median of {len(i['import_seconds_all'])}: "
+                  f"{i['import_seconds_median'] * 1e3:.0f} ms (whole subprocess "
+                  f"{i['subprocess_wall_seconds_median'] * 1e3:.0f} ms, bare interpreter "
+                  f"{i['interpreter_start_seconds_median'] * 1e3:.0f} ms). Imports Keras or "
+                  f"TensorFlow: {i['imports_keras_or_tensorflow']}. `import "
+                  "sklearn_rnn.preprocessing, sklearn_rnn.schedules, sklearn_rnn.datasets` "
+                  f"(scikit-learn, no Keras): {i['submodules_import_seconds_median'] * 1e3:.0f}"
+                  " ms.", ""]
+    if results.get("targets"):
+        lines += ["## Targets (DESIGN.md)", "", "| target | measured | met |", "|---|---|---|"]
+        for t in results["targets"]:
+            lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'no'} |")
+        lines.append("")
+    path.write_text("\n".join(lines))
+
+
+def evaluate_targets(results):
+    targets = []
+    for backend, res in results["backends"].items():
+        if "train" in res and "ours/keras" in res["train"]["ratios"]:
+            r = res["train"]["ratios"]["ours/keras"]
+            targets.append({
+                "target": f"[{backend}] training overhead <= 5% vs hand-written Keras "
+                          "(steady rate; whole fit)",
+                "measured": f"ours/keras = {r['steady_seq_per_s']:.3f}; "
+                            f"{r['fit_seq_per_s']:.3f}",
+                "met": r["steady_seq_per_s"] >= 0.95 and r["fit_seq_per_s"] >= 0.95})
+        if "predict" in res:
+            p = res["predict"]
+            ratio = p["ratios"]["scikeras/ours latency n=1"]
+            ms = p["latency_ms"]["1"]["ours.predict_proba"]
+            if backend == "jax":  # scikeras' model.predict is cheap on JAX: 1 ms target
+                targets.append({
+                    "target": "[jax] 1-sequence predict_proba < 1 ms",
+                    "measured": f"{ms:.2f} ms ({ratio:.1f}x faster than scikeras)",
+                    "met": ms < 1.0})
+            else:
+                targets.append({
+                    "target": f"[{backend}] 1-sequence predict_proba >= 20x faster than "
+                              "scikeras and < 3 ms",
+                    "measured": f"{ratio:.1f}x, {ms:.2f} ms",
+                    "met": ratio >= 20 and ms < 3.0})
+            bulk = p["ratios"]["ours/model.predict(1024) bulk throughput"]
+            targets.append({
+                "target": f"[{backend}] bulk prediction no slower than model.predict",
+                "measured": f"ours/model.predict(batch_size=1024) = {bulk:.2f}; vs default "
+                            f"batch_size=32: "
+                            f"{p['ratios']['ours/model.predict(32) bulk throughput']:.2f}",
+                "met": bulk >= 0.95})
+        if "gridsearch" in res:
+            g = res["gridsearch"]["speedups"]
+            cold, warm = g["n_jobs=2 vs n_jobs=1 (cold)"], g["n_jobs=2 vs n_jobs=1 (warm)"]
+            targets.append({
+                "target": f"[{backend}] GridSearchCV n_jobs=2 >= 1.5x faster than n_jobs=1",
+                "measured": f"{cold:.2f}x cold workers, {warm:.2f}x warm",
+                "met": min(cold, warm) >= 1.5})
+    if "import" in results:
+        t = results["import"]["import_seconds_median"]
+        targets.append({"target": "import sklearn_rnn < 0.3 s", "measured": f"{t:.3f} s",
+                        "met": t < 0.3 and not results["import"]["imports_keras_or_tensorflow"]})
+    return targets
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks throughput",
+                                     description=__doc__.split("\n\n")[0])
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "_worker":
+        kind, spec, out = argv[1], json.loads(argv[2]), argv[3]
+        result = WORKERS[kind](spec)
+        with open(out, "w") as f:
+            json.dump(result, f)
+        return 0
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer samples, epochs and repeats (a few minutes)")
+    parser.add_argument("--backends", default="tensorflow",
+                        help="comma-separated Keras backends (tensorflow, jax)")
+    parser.add_argument("--parts", default="train,predict,import,gridsearch",
+                        help="comma-separated subset of train,predict,import,gridsearch")
+    parser.add_argument("--contestants", default=",".join(TRAIN_CONTESTANTS),
+                        help="training contestants (ours,keras,scikeras,torch)")
+    parser.add_argument("--output", default=str(RESULTS / "throughput"),
+                        help="path prefix of the .json and .md results")
+    args = parser.parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    settings = SETTINGS[mode]
+    parts = args.parts.split(",")
+    contestants = args.contestants.split(",")
+    if "torch" in contestants and importlib.util.find_spec("torch") is None:
+        print("torch is not installed: skipping the PyTorch contestant")
+        contestants.remove("torch")
+
+    def log(message):
+        print(message, flush=True)
+
+    results = {
+        "machine": machine_info(), "mode": mode, "settings": settings,
+        "command": " ".join(["python -m benchmarks throughput", *argv]),
+        "date": datetime.datetime.now().isoformat(timespec="seconds"), "backends": {},
+        "load_average_at_start": os.getloadavg(),
+    }
+    for backend in args.backends.split(","):
+        if backend == "jax" and importlib.util.find_spec("jax") is None:
+            log("jax is not installed: skipping the jax backend")
+            continue
+        res = results["backends"][backend] = {}
+        if "train" in parts:
+            log(f"[{backend}] training throughput")
+            res["train"] = measure_train(backend, settings, contestants, log)
+            for name, ratio in res["train"]["ratios"].items():
+                log(f"  {name}: steady {ratio['steady_seq_per_s']:.3f}, "
+                    f"whole fit {ratio['fit_seq_per_s']:.3f}")
+        if "predict" in parts:
+            log(f"[{backend}] prediction latency and throughput")
+            res["predict"] = measure_predict(backend, settings)
+            for n in ("1", "32"):
+                log(f"  n={n}: " + ", ".join(
+                    f"{k} {v:.2f} ms" for k, v in res["predict"]["latency_ms"][n].items()))
+            log("  10,000: " + ", ".join(
+                f"{k} {v:.0f} seq/s"
+                for k, v in res["predict"]["bulk_10000_seq_per_s"].items()))
+        if "gridsearch" in parts:
+            log(f"[{backend}] GridSearchCV n_jobs=1 vs 2")
+            res["gridsearch"] = measure_gridsearch(backend, settings, log)
+            for name, v in res["gridsearch"]["speedups"].items():
+                log(f"  {name}: {v:.2f}x")
+    if "import" in parts:
+        log("import sklearn_rnn")
+        results["import"] = measure_import(settings)
+        log(f"  {results['import']['import_seconds_median'] * 1e3:.0f} ms")
+    results["load_average_at_end"] = os.getloadavg()
+    results["targets"] = evaluate_targets(results)
+    for t in results["targets"]:
+        log(f"{'MET ' if t['met'] else 'MISS'} {t['target']}: {t['measured']}")
+    prefix = Path(args.output)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    prefix.with_suffix(".json").write_text(json.dumps(results, indent=1))
+    write_markdown(results, prefix.with_suffix(".md"))
+    log(f"wrote {prefix.with_suffix('.json')} and {prefix.with_suffix('.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The accuracy benchmark runner on tiny data, so that it cannot rot (< 30 s)."""
+
+import csv
+import importlib.util
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if importlib.util.find_spec("benchmarks") is None:  # plain `pytest` from elsewhere
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import _report  # noqa: E402
+from benchmarks.__main__ import main as benchmarks_main  # noqa: E402
+from benchmarks._data import AEON_DATASETS, Dataset, load_dataset  # noqa: E402
+from benchmarks.accuracy import _parse_seeds, run_benchmark, summary_markdown  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from sklearn_rnn.datasets import make_sequence_classification
+
+    X, y = make_sequence_classification(n_samples=60, n_timesteps=12, n_features=2,
+                                        random_state=0)
+    return Dataset("Tiny", X[:40], y[:40], X[40:], y[40:])
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        return reader.fieldnames, list(reader)
+
+
+def test_runner_writes_rows(tiny, tmp_path):
+    csv_path = tmp_path / "acc.csv"
+    messages = []
+    rows = run_benchmark([tiny], ["rnn_default", "logistic_regression"], [0], epochs=1,
+                         csv_path=csv_path, warm_up=False, log=messages.append)
+    assert [(r["model"], r["seed"]) for r in rows] == [
+        ("rnn_default", 0), ("logistic_regression", 0)]
+    assert len(messages) == 2 and "acc=" in messages[0] and "fit=" in messages[0]
+    header, written = read_csv(csv_path)
+    assert tuple(header) == _report.COLUMNS
+    assert {"dataset", "model", "seed", "accuracy", "balanced_accuracy", "f1_macro",
+            "fit_seconds", "predict_seconds"} <= set(header)
+    assert len(written) == 2
+    for row in written:
+        assert row["dataset"] == "Tiny" and row["error"] == ""
+        for metric in ("accuracy", "balanced_accuracy", "f1_macro"):
+            assert 0.0 <= float(row[metric]) <= 1.0
+        assert float(row["fit_seconds"]) > 0 and float(row["predict_seconds"]) > 0
+    assert [r["epochs_run"] for r in written] == ["1", ""]
+
+
+def test_seeds_summary_and_plot(tiny, tmp_path):
+    csv_path = tmp_path / "acc.csv"
+    models = ["random_forest", "logistic_regression"]
+    rows = run_benchmark([tiny], models, [0, 1], csv_path=csv_path, warm_up=False,
+                         log=lambda message: None)
+    # random forest is stochastic (one fit per seed), logistic regression is not
+    assert [(r["model"], r["seed"]) for r in rows] == [
+        ("random_forest", 0), ("random_forest", 1), ("logistic_regression", 0)]
+    machine = {k: "x" for k in ("cpu", "cores", "ram_gb", "os", "python", "numpy",
+                                "scikit-learn", "tensorflow", "keras", "keras_backend",
+                                "aeon", "sklearn_rnn", "date")}
+    md = summary_markdown(_report.read_rows(csv_path), datasets=["Tiny"], models=models,
+                          seeds=[0, 1], epochs=None, command="python -m benchmarks test",
+                          machine=machine, wall_seconds=1.0, quick=False,
+                          dataset_info={"Tiny": tiny.info})
+    assert "| dataset | random_forest | logistic_regression |" in md
+    assert " ± " in md  # mean ± std over the two seeds
+    assert "python -m benchmarks test" in md
+    if importlib.util.find_spec("matplotlib"):
+        png = _report.plot(rows, ["Tiny"], models, tmp_path / "acc.png", "tiny")
+        assert png.stat().st_size > 1000
+
+
+def test_failed_fit_is_recorded_not_raised(tiny, tmp_path):
+    broken = Dataset("Broken", tiny.X_train, tiny.y_train, tiny.X_test[:, :, :1],
+                     tiny.y_test)  # one feature at predict, two at fit
+    rows = run_benchmark([broken], ["logistic_regression"], [0], warm_up=False,
+                         csv_path=tmp_path / "b.csv", log=lambda message: None)
+    assert rows[0]["error"].startswith("ValueError")
+
+
+def test_cli_writes_csv_markdown_and_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    assert benchmarks_main(["--datasets", "SyntheticImbalanced", "--models",
+                            "logistic_regression", "--out", str(tmp_path)]) == 0
+    header, rows = read_csv(tmp_path / "accuracy.csv")
+    assert tuple(header) == _report.COLUMNS and len(rows) == 1
+    assert rows[0]["dataset"] == "SyntheticImbalanced"
+    md = (tmp_path / "accuracy.md").read_text()
+    assert "Balanced accuracy" in md and "--models logistic_regression" in md
+    assert (tmp_path / "accuracy.png").stat().st_size > 1000
+
+
+def test_subcommands_dispatch_lazily(monkeypatch):
+    calls = []
+    fake = types.ModuleType("benchmarks.throughput")
+    fake.main = lambda argv: calls.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "benchmarks.throughput", fake)
+    assert benchmarks_main(["throughput", "--quick", "--parts", "import"]) == 0
+    assert calls == [["--quick", "--parts", "import"]]
+
+
+def test_parse_seeds():
+    assert _parse_seeds("3") == [0, 1, 2]
+    assert _parse_seeds("4,7") == [4, 7]
+
+
+def test_aeon_datasets_load_offline_channels_last():
+    pytest.importorskip("aeon")
+    for name in AEON_DATASETS:
+        data = load_dataset(name)
+        first = data.X_train[0]
+        assert first.ndim == 2 and first.shape[1] == data.info["channels"]
+        assert first.dtype == np.float32
+        assert len(data.X_train) == len(data.y_train) == data.info["n_train"]
+        assert len(data.X_test) == len(data.y_test) == data.info["n_test"]
+    # channels-last: JapaneseVowels has 12 channels and sequences of 7 to 29 steps
+    assert load_dataset("JapaneseVowels").info["channels"] == 12
