@@ -18,7 +18,7 @@ COLUMNS = (
     "dataset", "model", "seed", "accuracy", "balanced_accuracy", "f1_macro",
     "fit_seconds", "predict_seconds", "epochs_run", "best_epoch",
     "train_accuracy_last_epoch", "n_train", "n_test",
-    "n_classes", "family", "error",
+    "n_classes", "family", "load_avg_1min", "error",
 )
 METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "fit_seconds", "predict_seconds")
 
@@ -80,10 +80,28 @@ def machine_info():
         "aeon": _version("aeon"),
         "sklearn_rnn": f"{_version('sklearn-rnn')} (git {_git_commit()})",
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "load_at_start": _load(),
     }
 
 
-def machine_markdown(info):
+def load_average():
+    return _load()
+
+
+def _load():
+    """1-minute load average: above the core count, other jobs shared the CPU and
+    the timings are inflated."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def machine_markdown(info, rows=None):
+    loads = [float(r["load_avg_1min"]) for r in rows or ()
+             if r.get("load_avg_1min") not in (None, "")]
+    during = (f"; mean over the fits {statistics.fmean(loads):.2f}, max {max(loads):.2f}"
+              if loads else "")
     return (
         f"- Machine: {info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB RAM, "
         f"{info['os']}; CPU only\n"
@@ -91,7 +109,9 @@ def machine_markdown(info):
         f"{info['scikit-learn']}, TensorFlow {info['tensorflow']}, Keras {info['keras']} "
         f"(backend: {info['keras_backend']}), aeon {info['aeon']}, sklearn_rnn "
         f"{info['sklearn_rnn']}\n"
-        f"- Date: {info['date']}\n"
+        f"- Date: {info['date']}; 1-minute load average at start "
+        f"{info.get('load_at_start')}{during}, at end {_load()} (on {info['cores']} cores: a "
+        "load above that means other jobs shared the CPU and inflated the timings)\n"
     )
 
 

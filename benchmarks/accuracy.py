@@ -133,7 +133,8 @@ def fit_and_score(data, spec, seed, epochs=None):
         "best_epoch": getattr(final, "best_epoch_", "") if neural else "",
         "train_accuracy_last_epoch": _last_train_accuracy(final) if neural else "",
         "n_train": len(data.y_train), "n_test": len(data.y_test),
-        "n_classes": len(np.unique(data.y_train)), "family": spec.family, "error": "",
+        "n_classes": len(np.unique(data.y_train)), "family": spec.family,
+        "load_avg_1min": _report.load_average(), "error": "",
     }
     _clear_keras(spec)
     return row
@@ -225,7 +226,7 @@ def summary_markdown(rows, *, datasets, models, seeds, epochs, command, machine,
     out = ["# Accuracy: RNNSequenceClassifier vs classical baselines"
            + (" (quick run)" if quick else ""), ""]
     out += [f"Command: `{command}`  ", f"Wall time: {wall_seconds / 60:.1f} min", "",
-            machine_markdown(machine)]
+            machine_markdown(machine, rows)]
     seeds_text = ", ".join(map(str, seeds))
     out += ["## Protocol", "",
             "- Official train/test splits; test accuracy. "

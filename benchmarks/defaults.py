@@ -155,7 +155,7 @@ def main(argv=None):
     names = [n for n in CANDIDATES if n in names or any(r["model"] == n for r in rows)]
     md = ["# Default hyperparameters of RNNSequenceClassifier: the evidence", "",
           f"Command: `{command}`  ", f"Wall time: {wall / 60:.1f} min", "",
-          _report.machine_markdown(machine),
+          _report.machine_markdown(machine, rows),
           "Test accuracy on the official splits, mean ± std over seeds "
           f"{', '.join(map(str, seeds))}; every candidate is `RNNSequenceClassifier` "
           "behind a `SequenceScaler`, with the package defaults except what the "

@@ -176,12 +176,18 @@ def main(argv=None):
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     output = Path(args.output) if args.output else RESULTS / (
         "memory" if backend == "tensorflow" else f"memory_{backend}")
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(pkg):
+        try:
+            return f"{pkg} {version(pkg)}"
+        except PackageNotFoundError:
+            return None
 
     results = {
         "machine": f"{os.cpu_count()} cores, {platform.platform()}",
-        "versions": ", ".join(f"{p} {version(p)}" for p in ("tensorflow", "keras",
-                                                            "scikeras", "scikit-learn")),
+        "versions": ", ".join(filter(None, map(installed, (
+            "tensorflow", "keras", "jax", "scikeras", "scikit-learn")))),
         "command": " ".join(["python -m benchmarks memory", *argv]),
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "backend": backend, "fits": args.fits, "runs": {}, "summary": {},

@@ -164,10 +164,20 @@ class SequenceKerasClassifier(KerasClassifier):
 
 def predict_on_batches(model, X, batch_size=PREDICT_BATCH_SIZE):
     """Class probabilities for a dense array, through the model's compiled predict
-    step, without ``model.predict``'s per-call set-up (fix 5)."""
-    if len(X) <= batch_size:
-        return np.asarray(model.predict_on_batch(X))
-    return np.concatenate([
-        np.asarray(model.predict_on_batch(X[i:i + batch_size]))
-        for i in range(0, len(X), batch_size)
-    ])
+    step, without ``model.predict``'s per-call set-up (fix 5).
+
+    On JAX the predict step is compiled again for every new input shape (0.5-1 s
+    each), so batches are padded, by repeating their last row, to a power of two
+    rows: at most ``log2(batch_size) + 1`` compilations per sequence length.
+    TensorFlow relaxes the shapes it traces by itself and gets no padding.
+    """
+    pad = keras.backend.backend() == "jax"
+    outputs = []
+    for start in range(0, len(X), batch_size):
+        batch = X[start:start + batch_size]
+        n = len(batch)
+        size = min(1 << (n - 1).bit_length(), batch_size) if pad else n
+        if size > n:
+            batch = np.concatenate([batch, np.repeat(batch[-1:], size - n, axis=0)])
+        outputs.append(np.asarray(model.predict_on_batch(batch))[:n])
+    return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)

@@ -1,6 +1,8 @@
+import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 from conftest import ordered_sequences
@@ -307,3 +309,46 @@ def test_learns_order_dependent_task():
     clf = RNNSequenceClassifier(units=16, epochs=25, learning_rate=0.01, random_state=0)
     clf.fit(X[:150], y[:150])
     assert clf.score(X[150:], y[150:]) >= 0.9
+
+
+class RowModel:
+    """Stands in for a Keras model: records batch sizes, returns one row per row."""
+
+    def __init__(self):
+        self.batch_sizes = []
+
+    def predict_on_batch(self, x):
+        self.batch_sizes.append(len(x))
+        return np.stack([x[:, 0, 0], -x[:, 0, 0]], axis=1)
+
+
+@pytest.mark.parametrize("n, tf_sizes, jax_sizes", [
+    (1, [1], [1]),
+    (5, [5], [8]),
+    (2500, [1024, 1024, 452], [1024, 1024, 512]),
+])
+def test_predict_batches_padded_to_powers_of_two_on_jax(n, tf_sizes, jax_sizes):
+    # JAX compiles the predict step once per input shape; TensorFlow relaxes shapes.
+    X = np.random.default_rng(0).normal(size=(n, 3, 2)).astype("float32")
+    model = RowModel()
+    proba = predict_on_batches(model, X)
+    expected = jax_sizes if keras.backend.backend() == "jax" else tf_sizes
+    assert model.batch_sizes == expected
+    np.testing.assert_array_equal(proba, np.stack([X[:, 0, 0], -X[:, 0, 0]], axis=1))
+
+
+def test_tensorflow_threads_follow_the_openmp_limit():
+    # joblib's and dask's process workers set OMP_NUM_THREADS; TensorFlow ignores it
+    # and would start thread pools of every core in every worker.
+    code = ("import os, sklearn_rnn; print(os.environ.get('TF_NUM_INTRAOP_THREADS'), "
+            "os.environ.get('TF_NUM_INTEROP_THREADS'))")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TF_NUM_") and k != "OMP_NUM_THREADS"}
+
+    def threads(**extra):
+        return subprocess.run([sys.executable, "-c", code], env={**env, **extra},
+                              capture_output=True, text=True, check=True).stdout.split()
+
+    assert threads(OMP_NUM_THREADS="1") == ["1", "1"]
+    assert threads(OMP_NUM_THREADS="1", TF_NUM_INTRAOP_THREADS="2") == ["2", "1"]
+    assert threads() == ["None", "None"]

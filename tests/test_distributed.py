@@ -2,6 +2,8 @@
 
 The estimator is pickled to the workers, fitted there (each worker imports Keras
 on first use) and the scores come back: what a real cluster does, on this machine.
+About 45-60 s on the shared 2-core machine, most of it the workers importing
+TensorFlow.
 Skipped when dask.distributed is not installed (``pip install "dask[distributed]"``).
 """
 
@@ -48,14 +50,14 @@ def test_grid_search_on_dask_cluster(client):
     grid = {"units": [2, 3]}
     search = GridSearchCV(
         RNNSequenceClassifier(epochs=1, batch_size=16, random_state=0),
-        grid, cv=2, error_score="raise",
+        grid, cv=2, error_score="raise", refit=False,
     )
     with distributed.get_task_stream(client) as tasks, joblib.parallel_backend("dask"):
         search.fit(X, y)
 
     assert len(search.cv_results_["params"]) == 2
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
-    assert search.best_estimator_.predict(X).shape == (len(X),)
+    assert search.best_params_["units"] in (2, 3)
     # The candidates ran on the cluster's workers, with this process's Keras backend.
     assert tasks.data, "no task ran on the dask cluster"
     workers = client.run(_worker_environment)
