@@ -69,8 +69,9 @@ def candidate_specs(names):
 
 
 def candidate_table(rows, names, datasets, digits=3):
-    """Rows = candidates (then references), columns = datasets, mean, mean rank,
-    mean fit seconds; the best mean of each dataset in bold."""
+    """Rows = candidates (then references), columns = datasets, mean, worst (the
+    lowest dataset mean), mean rank, mean fit seconds; the best mean of each dataset
+    in bold."""
     acc = _report.aggregate(rows, "accuracy")
     fit = _report.aggregate(rows, "fit_seconds")
     names = [n for n in names if any((d, n) in acc for d in datasets)]
@@ -80,8 +81,8 @@ def candidate_table(rows, names, datasets, digits=3):
     ranks = dict(zip(names, _report._mean_ranks(acc, complete, names), strict=True)) \
         if complete else {}
     lines = ["| candidate | " + " | ".join(datasets)
-             + " | mean | mean rank | fit s (mean) |",
-             "|---|" + "---:|" * (len(datasets) + 3)]
+             + " | mean | worst | mean rank | fit s (mean) |",
+             "|---|" + "---:|" * (len(datasets) + 4)]
     for n in names:
         cells = []
         for d in datasets:
@@ -94,10 +95,11 @@ def candidate_table(rows, names, datasets, digits=3):
                          else text)
         mean_acc = (f"{statistics.fmean(acc[(d, n)][0] for d in complete):.3f}"
                     if complete else "—")
+        worst = f"{min(acc[(d, n)][0] for d in complete):.3f}" if complete else "—"
         rank = f"{ranks[n]:.1f}" if n in ranks else "—"
         fits = [fit[(d, n)][0] for d in datasets if (d, n) in fit]
         lines.append(f"| {n} | " + " | ".join(cells)
-                     + f" | {mean_acc} | {rank} | {statistics.fmean(fits):.0f} |")
+                     + f" | {mean_acc} | {worst} | {rank} | {statistics.fmean(fits):.0f} |")
     return "\n".join(lines) + "\n"
 
 
