@@ -14,6 +14,7 @@ from ._network import CELLS, build_network
 from ._optimizers import OPTIMIZERS, make_optimizer
 from ._scikeras_fixes import SequenceKerasClassifier, keras_seed, predict_on_batches
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
+from ._tensorflow_fixes import release_graphs_with_model
 from ._training import (
     AugmentedBatches,
     LearningRateLogger,
@@ -518,6 +519,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
                 callbacks=callbacks,
                 verbose=self.verbose,
             )
+        release_graphs_with_model(self.model_)
         self._record_history(history.history, initial_epoch, early_stopping)
 
     def _split_validation(self, X, y, sample_weight):

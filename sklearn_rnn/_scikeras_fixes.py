@@ -42,6 +42,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
 
+from ._tensorflow_fixes import release_graphs_with_model
+
 PREDICT_BATCH_SIZE = 1024
 
 
@@ -180,4 +182,5 @@ def predict_on_batches(model, X, batch_size=PREDICT_BATCH_SIZE):
         if size > n:
             batch = np.concatenate([batch, np.repeat(batch[-1:], size - n, axis=0)])
         outputs.append(np.asarray(model.predict_on_batch(batch))[:n])
+    release_graphs_with_model(model)
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)

@@ -1,0 +1,114 @@
+"""Workaround for a TensorFlow defect: graphs traced for a discarded model are never freed.
+
+``tf.function`` releases each traced ``ConcreteFunction``'s claim on its
+``FuncGraph`` (``_garbage_collector.release()`` in ``tracing_compilation``), so the
+graph is left to Python's garbage collector. But a ``FuncGraph`` and its
+operations reference each other through TensorFlow's C++ graph, which the
+collector cannot see, so the cycle is never collected. With it stay the nested
+graphs of every ``tf.cond`` / ``tf.while_loop`` (an LSTM is a while loop, every
+optimizer slot a cond) and the functions they registered in the eager context.
+Each Keras ``fit`` traces a new train step, so a grid search grows by ~10 MB per
+fit (TensorFlow 2.21, Keras 3.15; plain Keras and scikeras alike; reported
+upstream as tensorflow/tensorflow#61791 and keras-team/keras#17458, where
+``clear_session`` is known not to help).
+
+:func:`release_graphs_with_model` hands every graph traced so far for a model
+back to its ``ConcreteFunction``, together with the graphs nested in it, so
+that they are dismantled (TensorFlow's own ``dismantle_func_graph``) when the
+function dies, i.e. when the model and its train/predict functions are dropped.
+Nothing changes while the model is alive. ``tests/test_tensorflow_fixes.py``
+shows the defect and the fix.
+"""
+
+import keras
+
+_MODEL_FUNCTIONS = ("train_function", "test_function", "predict_function")
+_NESTED_GRAPH_ATTRIBUTES = ("_true_graph", "_false_graph", "_cond_graph", "_body_graph")
+
+
+class _GraphDismantler:
+    """Stands in for ``ConcreteFunctionGarbageCollector``: when the concrete
+    function dies, dismantle its graph and every control-flow graph nested in it."""
+
+    __slots__ = ["_func_graph"]
+
+    def __init__(self, func_graph):
+        self._func_graph = func_graph
+
+    def release(self):
+        self._func_graph = None
+
+    def __del__(self):
+        if self._func_graph is None:
+            return
+        try:
+            from tensorflow.python.framework.func_graph import dismantle_func_graph
+
+            for graph in reversed(_graph_and_nested(self._func_graph)):
+                dismantle_func_graph(graph)
+        except Exception:  # interpreter shutdown; TensorFlow swallows these too
+            pass
+
+
+def _graph_and_nested(graph):
+    graphs, seen, stack = [], set(), [graph]
+    while stack:
+        graph = stack.pop()
+        if id(graph) in seen:
+            continue
+        seen.add(id(graph))
+        graphs.append(graph)
+        for op in graph.get_operations():
+            for name in _NESTED_GRAPH_ATTRIBUTES:
+                nested = getattr(op, name, None)
+                if nested is not None:
+                    stack.append(nested)
+    return graphs
+
+
+def _tf_functions(fn, seen):
+    """The ``tf.function`` objects in ``fn`` and the closures it calls."""
+    from tensorflow.python.eager.polymorphic_function.polymorphic_function import Function
+
+    if id(fn) in seen:
+        return
+    seen.add(id(fn))
+    if isinstance(fn, Function):
+        yield fn
+        fn = fn._python_function
+    wrapped = getattr(fn, "__wrapped__", None)
+    if wrapped is not None:
+        yield from _tf_functions(wrapped, seen)
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            contents = cell.cell_contents
+        except ValueError:  # empty cell
+            continue
+        if callable(contents) and not isinstance(contents, type):
+            yield from _tf_functions(contents, seen)
+
+
+def _concrete_functions(function):
+    yield from function._list_all_concrete_functions()
+    first_trace = getattr(function, "_concrete_variable_creation_fn", None)
+    if first_trace is not None:
+        yield first_trace
+
+
+def release_graphs_with_model(model):
+    """Let the graphs traced for ``model`` so far be freed with it (TensorFlow only).
+
+    Call after anything that may trace (``fit``, ``predict_on_batch``); calling
+    again is cheap and only touches graphs traced since.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return
+    seen = set()
+    for name in _MODEL_FUNCTIONS:
+        fn = getattr(model, name, None)
+        if fn is None:
+            continue
+        for function in _tf_functions(fn, seen):
+            for concrete in _concrete_functions(function):
+                if not isinstance(concrete._garbage_collector, _GraphDismantler):
+                    concrete._garbage_collector = _GraphDismantler(concrete.graph)
