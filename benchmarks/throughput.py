@@ -27,7 +27,7 @@ x 6 features, batch 64, softmax over 4 classes) and one data set:
 ``import``
     ``import sklearn_rnn`` in a fresh interpreter.
 ``gridsearch``
-    ``GridSearchCV`` (4 candidates x 2 folds) with ``n_jobs=1`` and ``n_jobs=2``,
+    ``GridSearchCV`` (4 candidates x 3 folds) with ``n_jobs=1`` and ``n_jobs=2``,
     the latter also with the deep-learning thread pools limited to one thread per
     worker; the first search of a process (workers start cold: they import the
     framework) and a second one (warm workers).
@@ -67,12 +67,14 @@ SETTINGS = {
     "quick": {
         "train_samples": 1024, "train_epochs": 4, "train_rounds": 3,
         "predict_rounds": 3, "latency_calls": 10, "bulk_rounds": 2,
-        "import_repeats": 7, "grid_samples": 384, "grid_epochs": 2, "grid_rounds": 1,
+        "import_repeats": 7, "grid_samples": 384, "grid_epochs": 3, "grid_folds": 3,
+        "grid_rounds": 1,
     },
     "full": {
         "train_samples": 2048, "train_epochs": 6, "train_rounds": 5,
         "predict_rounds": 7, "latency_calls": 30, "bulk_rounds": 5,
-        "import_repeats": 15, "grid_samples": 768, "grid_epochs": 3, "grid_rounds": 3,
+        "import_repeats": 15, "grid_samples": 768, "grid_epochs": 5, "grid_folds": 3,
+        "grid_rounds": 3,
     },
 }
 
@@ -429,7 +431,7 @@ def worker_gridsearch(spec):
         search = GridSearchCV(
             RNNSequenceClassifier(epochs=spec["epochs"], batch_size=BATCH_SIZE,
                                   random_state=0),
-            grid, cv=StratifiedKFold(2, shuffle=True, random_state=0),
+            grid, cv=StratifiedKFold(spec["folds"], shuffle=True, random_state=0),
             n_jobs=spec["n_jobs"], refit=False,
         )
         start, cpu_start = time.perf_counter(), cpu_seconds()
@@ -575,7 +577,7 @@ def measure_gridsearch(backend, settings, log):
         for name in names:
             spec, env = variants[name]
             spec = {**spec, "n_samples": settings["grid_samples"],
-                    "epochs": settings["grid_epochs"]}
+                    "epochs": settings["grid_epochs"], "folds": settings["grid_folds"]}
             res = run_worker("gridsearch", spec, backend, env=env)
             rounds[name].append(res)
             log(f"  grid round {r + 1} {name:30s} cold {res['searches_seconds'][0]:.1f} s,"
@@ -600,7 +602,7 @@ def measure_gridsearch(backend, settings, log):
                 for a, b in zip(rounds["n_jobs=1"], rounds[name], strict=True)])
     return {"variants": summary, "speedups": speedups, "rounds": rounds,
             "grid": "units in [16, 32] x learning_rate in [1e-3, 3e-3], "
-                    "StratifiedKFold(2), refit=False",
+                    f"StratifiedKFold({settings['grid_folds']}), refit=False",
             "samples": settings["grid_samples"], "epochs": settings["grid_epochs"]}
 
 

@@ -182,5 +182,5 @@ def predict_on_batches(model, X, batch_size=PREDICT_BATCH_SIZE):
         if size > n:
             batch = np.concatenate([batch, np.repeat(batch[-1:], size - n, axis=0)])
         outputs.append(np.asarray(model.predict_on_batch(batch))[:n])
-    release_graphs_with_model(model)
+    release_graphs_with_model(model, ("predict_function",))
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
