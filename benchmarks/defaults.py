@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.schedules import OneCycle
 
 from . import _report
@@ -58,6 +59,13 @@ CANDIDATES = {
                                   "n_iter_no_change": 20, "epochs": 200}),
     "gru_onecycle_3e-3": ("GRU, one_cycle with max_lr=3e-3",
                           {"cell_type": "gru", "lr_schedule": OneCycle(max_lr=3e-3)}),
+    "max": ("pooling='max'", {"pooling": "max"}),
+    "bidirectional_max": ("bidirectional=True, pooling='max'",
+                          {"bidirectional": True, "pooling": "max"}),
+    "dropout": ("dropout=0.3", {"dropout": 0.3}),
+    "augment": ("augmentation=SequenceAugmenter(jitter=0.05, scaling=0.1, time_shift=10)",
+                {"augmentation": SequenceAugmenter(jitter=0.05, scaling=0.1,
+                                                   time_shift=10)}),
     "bilstm2_preset": ("the rnn_bilstm2 preset of the accuracy benchmark",
                        MODELS["rnn_bilstm2"].params),
 }
