@@ -80,7 +80,8 @@ def one_fit(variant, X, y, X_test):
 
         from sklearn_rnn import RNNSequenceClassifier
 
-        clf = clone(RNNSequenceClassifier(units=8, epochs=1, batch_size=16))
+        clf = clone(RNNSequenceClassifier(units=8, epochs=1, batch_size=16,
+                                          bidirectional=False, pooling="last"))
         clf.fit(X, y).predict_proba(X_test)
     elif variant == "keras":
         model = keras_network()

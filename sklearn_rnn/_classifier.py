@@ -57,11 +57,18 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         Units per recurrent layer (per direction when bidirectional).
     n_layers : int, default=1
         Number of stacked recurrent layers.
-    bidirectional : bool, default=False
+    bidirectional : bool, default=True
         Wrap each recurrent layer in ``Bidirectional(merge_mode="concat")``.
-    pooling : {"last", "mean", "max"}, default="last"
+    pooling : {"last", "mean", "max"}, default="max"
         How the last recurrent layer's outputs become one vector: its final state,
         or the mean / max over timesteps. Masked (padded) steps are ignored.
+
+        The defaults (bidirectional, max over time) come from the evidence in
+        ``benchmarks/results/defaults.md``: the single-direction, last-state LSTM
+        collapses on long univariate series with few samples (ArrowHead 0.48 against
+        0.56) and is behind on average over five real datasets (0.815 against 0.877),
+        at ~1.3x the fit time. ``bidirectional=False, pooling="last"`` is the plain
+        LSTM classifier.
     dense_units : int or None, default=None
         Units of an optional hidden ReLU layer before the output layer.
     dropout : float in [0, 1), default=0.0
@@ -216,8 +223,8 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         *,
         units=64,
         n_layers=1,
-        bidirectional=False,
-        pooling="last",
+        bidirectional=True,
+        pooling="max",
         dense_units=None,
         dropout=0.0,
         recurrent_dropout=0.0,

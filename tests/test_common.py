@@ -6,6 +6,7 @@ count contradict that design, and a few checks fail on the scikeras base class
 itself; each is listed with its reason. Every other check must pass.
 """
 
+from conftest import ONE_DIRECTION
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import RNNSequenceClassifier
@@ -43,7 +44,7 @@ EXPECTED_FAILED_CHECKS = {
 
 def fast_classifier():
     return RNNSequenceClassifier(
-        units=8, epochs=8, learning_rate=0.1, batch_size=32, random_state=0
+        units=8, epochs=8, learning_rate=0.1, batch_size=32, random_state=0, **ONE_DIRECTION
     )
 
 

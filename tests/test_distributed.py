@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import ordered_sequences
+from conftest import ONE_DIRECTION, ordered_sequences
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_rnn import RNNSequenceClassifier
@@ -49,7 +49,7 @@ def test_grid_search_on_dask_cluster(client):
     X, y = ordered_sequences(n_samples=32, n_timesteps=6)
     grid = {"units": [2, 3]}
     search = GridSearchCV(
-        RNNSequenceClassifier(epochs=1, batch_size=16, random_state=0),
+        RNNSequenceClassifier(**ONE_DIRECTION, epochs=1, batch_size=16, random_state=0),
         grid, cv=2, error_score="raise", refit=False,
     )
     with distributed.get_task_stream(client) as tasks, joblib.parallel_backend("dask"):

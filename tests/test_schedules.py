@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import ONE_DIRECTION
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
@@ -520,7 +521,7 @@ def classifier(**params):
     from sklearn_rnn import RNNSequenceClassifier
 
     defaults = {"units": 4, "epochs": 3, "batch_size": 8, "learning_rate": 0.01,
-                "random_state": 0}
+                "random_state": 0, **ONE_DIRECTION}
     return RNNSequenceClassifier(**{**defaults, **params})
 
 

@@ -11,6 +11,7 @@ import sys
 import keras
 import numpy as np
 import pytest
+from conftest import ONE_DIRECTION
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import StratifiedKFold, check_cv
@@ -53,7 +54,7 @@ def test_class_weight_does_not_modify_callers_sample_weight(data3d):
     assert not np.array_equal(weights, original)  # the defect
 
     weights = original.copy()
-    RNNSequenceClassifier(units=2, epochs=1, class_weight="balanced").fit(
+    RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1, class_weight="balanced").fit(
         X, y_unbalanced, sample_weight=weights
     )
     np.testing.assert_array_equal(weights, original)
@@ -94,7 +95,7 @@ def test_random_state_leaves_unseeded_keras_working(data3d):
     from tensorflow.python.framework import config
 
     X, y = data3d
-    RNNSequenceClassifier(units=2, epochs=1, dropout=0.5, random_state=0).fit(X, y)
+    RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1, dropout=0.5, random_state=0).fit(X, y)
     assert not config.is_op_determinism_enabled()
     model = plain_network(dropout=0.5)
     model.compile("adam", "sparse_categorical_crossentropy")
@@ -104,7 +105,8 @@ def test_random_state_leaves_unseeded_keras_working(data3d):
 def test_n_features_in_counts_features_per_timestep(data3d):
     X, y = data3d
     assert plain_classifier().fit(X, y).n_features_in_ == X.shape[1]  # the defect
-    assert RNNSequenceClassifier(units=2, epochs=1).fit(X, y).n_features_in_ == X.shape[2]
+    fixed = RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1).fit(X, y)
+    assert fixed.n_features_in_ == X.shape[2]
 
 
 def test_predict_proba_does_not_go_through_model_predict(fitted):

@@ -3,6 +3,7 @@ text pipelines, resampling pipelines, and learning on synthetic and real data.""
 
 import numpy as np
 import pytest
+from conftest import ONE_DIRECTION
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -26,7 +27,7 @@ class CountingAugmenter(SequenceAugmenter):
 def test_augmentation_applies_to_training_batches_only(data3d):
     X, y = data3d
     CountingAugmenter.calls = 0
-    clf = RNNSequenceClassifier(
+    clf = RNNSequenceClassifier(**ONE_DIRECTION,
         units=3, epochs=2, batch_size=16, random_state=0,
         augmentation=CountingAugmenter(jitter=0.1, time_shift=1, p=1.0),
     ).fit(X, y)
@@ -41,7 +42,7 @@ def test_augmentation_is_reproducible_and_changes_training(data3d):
     X, y = data3d
 
     def fitted(augmentation):
-        return RNNSequenceClassifier(
+        return RNNSequenceClassifier(**ONE_DIRECTION,
             units=3, epochs=2, random_state=0, augmentation=augmentation
         ).fit(X, y).predict_proba(X)
 
@@ -55,7 +56,7 @@ def test_augmentation_sees_true_lengths_of_masked_sequences():
     X = [rng.normal(size=(n, 2)) for n in [3, 5, 7, 4] * 4]
     y = np.arange(16) % 2
     CountingAugmenter.calls = 0
-    RNNSequenceClassifier(units=2, epochs=1, batch_size=16, shuffle=False,
+    RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1, batch_size=16, shuffle=False,
                           augmentation=CountingAugmenter(jitter=0.1)).fit(X, y)
     np.testing.assert_array_equal(CountingAugmenter.last_lengths, [3, 5, 7, 4] * 4)
 
@@ -82,7 +83,7 @@ def text_task(n_repeats=8):
 def text_pipeline(**params):
     return make_pipeline(
         TextSequenceVectorizer(),
-        RNNSequenceClassifier(embedding_dim=8, units=8, random_state=0, **params),
+        RNNSequenceClassifier(**ONE_DIRECTION, embedding_dim=8, units=8, random_state=0, **params),
     )
 
 
@@ -112,7 +113,7 @@ def test_imblearn_pipeline_resamples_during_fit_only():
     )
     pipe = make_imb_pipeline(
         SequenceOverSampler(method="interpolate", random_state=0),
-        RNNSequenceClassifier(units=3, epochs=1, random_state=0),
+        RNNSequenceClassifier(**ONE_DIRECTION, units=3, epochs=1, random_state=0),
     ).fit(X, y)
     assert pipe.predict(X).shape == (60,)
 

@@ -5,6 +5,7 @@ import gc
 import keras
 import numpy as np
 import pytest
+from conftest import ONE_DIRECTION
 
 from sklearn_rnn import RNNSequenceClassifier
 from sklearn_rnn._tensorflow_fixes import release_graphs_with_model
@@ -58,7 +59,7 @@ def test_classifier_fits_and_predicts_leave_nothing_behind(data3d):
     X, y = data3d
 
     def fit_predict_drop():
-        clf = RNNSequenceClassifier(units=3, epochs=1, early_stopping=True,
+        clf = RNNSequenceClassifier(**ONE_DIRECTION, units=3, epochs=1, early_stopping=True,
                                     validation_fraction=0.25, random_state=0)
         clf.fit(X, y).predict_proba(X[:3])
         clf.partial_fit(X, y)

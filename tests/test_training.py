@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import ONE_DIRECTION
 from sklearn.metrics import recall_score
 from sklearn.model_selection import GridSearchCV
 
@@ -30,7 +31,7 @@ def test_validation_set_too_small_for_every_class():
 
 def test_early_stopping_records_validation_and_restores_best(data3d):
     X, y = data3d
-    clf = RNNSequenceClassifier(
+    clf = RNNSequenceClassifier(**ONE_DIRECTION,
         units=4, epochs=30, learning_rate=0.05, early_stopping=True,
         validation_fraction=0.25, n_iter_no_change=2, random_state=0,
     ).fit(X, y)
@@ -53,7 +54,7 @@ def test_early_stopping_records_validation_and_restores_best(data3d):
 def test_early_stopping_works_per_fold_in_grid_search(data3d):
     X, y = data3d
     search = GridSearchCV(
-        RNNSequenceClassifier(units=3, epochs=3, early_stopping=True,
+        RNNSequenceClassifier(**ONE_DIRECTION, units=3, epochs=3, early_stopping=True,
                               validation_fraction=0.3, random_state=0),
         {"n_iter_no_change": [1, 2]}, cv=2,
     ).fit(X, y)
@@ -70,13 +71,13 @@ def test_early_stopping_works_per_fold_in_grid_search(data3d):
 def test_bad_training_parameters_name_the_parameter(params, name, data3d):
     X, y = data3d
     with pytest.raises(ValueError, match=name):
-        RNNSequenceClassifier(units=2, epochs=1).set_params(**params).fit(X, y)
+        RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1).set_params(**params).fit(X, y)
 
 
 def test_class_weight_dict_keyed_by_original_labels(data3d):
     X, y = data3d
     labels = np.where(y == 1, "yes", "no")
-    weighted = RNNSequenceClassifier(
+    weighted = RNNSequenceClassifier(**ONE_DIRECTION,
         units=4, epochs=3, learning_rate=0.02, random_state=0,
         class_weight={"yes": 20.0, "no": 0.05},
     ).fit(X, labels)
@@ -100,7 +101,7 @@ def test_balanced_class_weight_raises_minority_recall():
 
 def test_partial_fit_keeps_optimizer_state(data3d):
     X, y = data3d
-    clf = RNNSequenceClassifier(units=3, epochs=1, random_state=0)
+    clf = RNNSequenceClassifier(**ONE_DIRECTION, units=3, epochs=1, random_state=0)
     clf.partial_fit(X, y, classes=[0, 1])
     optimizer = clf.model_.optimizer
     clf.partial_fit(X, y)
@@ -111,14 +112,14 @@ def test_partial_fit_keeps_optimizer_state(data3d):
 
 def test_verbose_one_shows_a_progress_bar(capsys, data3d):
     X, y = data3d
-    RNNSequenceClassifier(units=2, epochs=1, verbose=1).fit(X, y)
+    RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1, verbose=1).fit(X, y)
     out = capsys.readouterr().out
     assert "━" in out and "step" in out
 
 
 def test_verbose_two_line_shows_loss_and_learning_rate(capsys, data3d):
     X, y = data3d
-    RNNSequenceClassifier(units=2, epochs=2, verbose=2, early_stopping=True,
+    RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=2, verbose=2, early_stopping=True,
                           validation_fraction=0.25).fit(X, y)
     lines = [line for line in capsys.readouterr().out.splitlines() if "loss" in line]
     assert len(lines) == 2
