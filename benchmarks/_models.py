@@ -34,6 +34,13 @@ class ModelSpec:
 
 
 # ------------------------------------------------------------------ RNN presets
+PLAIN_LSTM = {"bidirectional": False, "pooling": "last"}
+"""One LSTM layer read at its last step: the design's defaults, before the evidence
+in ``defaults.md`` made the package bidirectional with max pooling. The network the
+peer comparisons (throughput, memory) build on every side, and the base of every
+candidate of ``python -m benchmarks defaults``."""
+
+
 def rnn_spec(name, description, **params):
     """A preset of RNNSequenceClassifier behind a SequenceScaler."""
 

@@ -1,14 +1,18 @@
-"""Shared reporting for the accuracy benchmarks: the machine, CSV rows, Markdown
-tables (mean ± std over seeds) and the plot."""
+"""Shared reporting for the benchmarks: the machine, measurements run in a fresh
+interpreter, CSV rows, result files, Markdown tables (mean ± std over seeds) and
+the plot."""
 
 import csv
 import datetime
 import importlib.metadata
+import json
 import math
 import os
 import platform
 import statistics
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,11 +28,11 @@ METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "fit_seconds", "predict_
 
 
 # ---------------------------------------------------------------- machine
-def _version(package):
+def _version(package, missing="not installed"):
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
-        return "not installed"
+        return missing
 
 
 def _cpu_model():
@@ -84,10 +88,6 @@ def machine_info():
     }
 
 
-def load_average():
-    return _load()
-
-
 def _load():
     """1-minute load average: above the core count, other jobs shared the CPU and
     the timings are inflated."""
@@ -95,6 +95,38 @@ def _load():
         return round(os.getloadavg()[0], 2)
     except OSError:
         return None
+
+
+load_average = _load
+
+
+# ------------------------------------------------- measurements in subprocesses
+def run_json_worker(module, args, env=None, timeout=None):
+    """Run ``python -m <module> _worker *args <out.json>`` in a fresh interpreter
+    (from the repository root, with ``env`` added to the environment) and return
+    what the worker wrote to ``out.json``; RuntimeError with its stderr if it failed."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", module, "_worker", *args, out], cwd=ROOT,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+            capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{module} worker {args} failed:\n{proc.stderr[-3000:]}")
+        with open(out) as f:
+            return json.load(f)
+    finally:
+        os.unlink(out)
+
+
+def write_results(prefix, results, write_markdown):
+    """``<prefix>.json`` (everything) and ``<prefix>.md`` (``write_markdown``)."""
+    prefix = Path(prefix)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    prefix.with_suffix(".json").write_text(json.dumps(results, indent=1))
+    write_markdown(results, prefix.with_suffix(".md"))
+    return f"wrote {prefix.with_suffix('.json')} and {prefix.with_suffix('.md')}"
 
 
 def machine_markdown(info, rows=None):
@@ -162,6 +194,16 @@ def _fmt(mean, std, digits):
     return text if std is None else f"{text} ± {std:.{digits}f}"
 
 
+def best_marked_cell(stats, key, best, digits):
+    """``mean ± std`` of ``stats[key]``, in bold when it rounds to ``best``; a dash
+    when there is no such result."""
+    if key not in stats:
+        return "—"
+    mean, std, _ = stats[key]
+    text = _fmt(mean, std, digits)
+    return f"**{text}**" if round(mean, digits) == round(best, digits) else text
+
+
 def metric_table(rows, metric, datasets, models, *, digits=3, higher_is_better=True,
                  summary_rows=True):
     """Markdown table datasets x models; the best mean of each row in bold."""
@@ -171,15 +213,8 @@ def metric_table(rows, metric, datasets, models, *, digits=3, higher_is_better=T
     for dataset in datasets:
         means = {m: stats[(dataset, m)][0] for m in models if (dataset, m) in stats}
         best = (max if higher_is_better else min)(means.values()) if means else None
-        cells = []
-        for model in models:
-            if (dataset, model) not in stats:
-                cells.append("—")
-                continue
-            mean, std, _ = stats[(dataset, model)]
-            text = _fmt(mean, std, digits)
-            cells.append(f"**{text}**" if round(mean, digits) == round(best, digits)
-                         else text)
+        cells = [best_marked_cell(stats, (dataset, model), best, digits)
+                 for model in models]
         lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
     if summary_rows and len(datasets) > 1:
         complete = [d for d in datasets if all((d, m) in stats for m in models)]

@@ -26,7 +26,7 @@ from sklearn_rnn.schedules import OneCycle
 
 from . import _report
 from ._data import load_dataset
-from ._models import MODELS, rnn_spec
+from ._models import MODELS, PLAIN_LSTM, rnn_spec
 
 DATASETS = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "BasicMotions", "JapaneseVowels")
 ONE_CYCLE = "one_cycle"  # peak 10 x learning_rate, 30% warm-up, cosine-shaped
@@ -74,13 +74,8 @@ CANDIDATES = {
 REFERENCES = ("dtw_1nn", "minirocket")
 
 
-BASE = {"bidirectional": False, "pooling": "last"}
-"""What every candidate starts from: the design's defaults (the package's defaults
-changed to bidirectional max pooling because of these results)."""
-
-
 def candidate_specs(names):
-    return [rnn_spec(name, CANDIDATES[name][0], **{**BASE, **CANDIDATES[name][1]})
+    return [rnn_spec(name, CANDIDATES[name][0], **{**PLAIN_LSTM, **CANDIDATES[name][1]})
             for name in names]
 
 
@@ -100,15 +95,8 @@ def candidate_table(rows, names, datasets, digits=3):
              + " | mean | worst | mean rank | fit s (mean) |",
              "|---|" + "---:|" * (len(datasets) + 4)]
     for n in names:
-        cells = []
-        for d in datasets:
-            if (d, n) not in acc:
-                cells.append("—")
-                continue
-            mean, std, _ = acc[(d, n)]
-            text = _report._fmt(mean, std, digits)
-            cells.append(f"**{text}**" if round(mean, digits) == round(best[d], digits)
-                         else text)
+        cells = [_report.best_marked_cell(acc, (d, n), best.get(d), digits)
+                 for d in datasets]
         mean_acc = (f"{statistics.fmean(acc[(d, n)][0] for d in complete):.3f}"
                     if complete else "—")
         worst = f"{min(acc[(d, n)][0] for d in complete):.3f}" if complete else "—"

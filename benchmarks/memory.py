@@ -35,11 +35,12 @@ import gc
 import json
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from . import _report
+from ._models import PLAIN_LSTM
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -80,8 +81,7 @@ def one_fit(variant, X, y, X_test):
 
         from sklearn_rnn import RNNSequenceClassifier
 
-        clf = clone(RNNSequenceClassifier(units=8, epochs=1, batch_size=16,
-                                          bidirectional=False, pooling="last"))
+        clf = clone(RNNSequenceClassifier(units=8, epochs=1, batch_size=16, **PLAIN_LSTM))
         clf.fit(X, y).predict_proba(X_test)
     elif variant == "keras":
         model = keras_network()
@@ -177,35 +177,21 @@ def main(argv=None):
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     output = Path(args.output) if args.output else RESULTS / (
         "memory" if backend == "tensorflow" else f"memory_{backend}")
-    from importlib.metadata import PackageNotFoundError, version
-
-    def installed(pkg):
-        try:
-            return f"{pkg} {version(pkg)}"
-        except PackageNotFoundError:
-            return None
-
+    versions = {pkg: _report._version(pkg, missing=None)
+                for pkg in ("tensorflow", "keras", "jax", "scikeras", "scikit-learn")}
     results = {
         "machine": f"{os.cpu_count()} cores, {platform.platform()}",
-        "versions": ", ".join(filter(None, map(installed, (
-            "tensorflow", "keras", "jax", "scikeras", "scikit-learn")))),
+        "versions": ", ".join(f"{pkg} {v}" for pkg, v in versions.items() if v),
         "command": " ".join(["python -m benchmarks memory", *argv]),
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "backend": backend, "fits": args.fits, "runs": {}, "summary": {},
     }
     for variant in args.variants.split(","):
-        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-            out = f.name
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        proc = subprocess.run(
-            [sys.executable, "-m", "benchmarks.memory", "_worker", variant,
-             str(args.fits), out], cwd=ROOT, env=env, capture_output=True, text=True)
-        if proc.returncode != 0:
-            print(f"{variant} failed:\n{proc.stderr[-3000:]}")
+        try:
+            run = _report.run_json_worker("benchmarks.memory", [variant, str(args.fits)])
+        except RuntimeError as error:
+            print(error)
             continue
-        with open(out) as f:
-            run = json.load(f)
-        os.unlink(out)
         results["runs"][variant] = run
         s = results["summary"][variant] = summarize(run)
         print(f"{variant:20s} RSS {s['rss_after_first_fit_mb']:.0f} -> "
@@ -213,10 +199,7 @@ def main(argv=None):
               f"{s['growth_first_to_last_fit_mb']:.0f} MB "
               f"({s['growth_per_fit_mb']:.2f} MB/fit), {s['median_fit_seconds']:.2f} s/fit",
               flush=True)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.with_suffix(".json").write_text(json.dumps(results, indent=1))
-    write_markdown(results, output.with_suffix(".md"))
-    print(f"wrote {output.with_suffix('.json')} and {output.with_suffix('.md')}")
+    print(_report.write_results(output, results, write_markdown))
     return 0
 
 

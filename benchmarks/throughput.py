@@ -47,9 +47,11 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from . import _report
+from ._models import PLAIN_LSTM
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -60,9 +62,6 @@ N_CLASSES = 4
 UNITS = 64
 BATCH_SIZE = 64
 LEARNING_RATE = 1e-3
-ONE_LSTM_LAYER = {"bidirectional": False, "pooling": "last"}
-"""The network every contestant builds: one LSTM layer read at its last step (the
-package's defaults are bidirectional with max pooling)."""
 
 TRAIN_CONTESTANTS = ("ours", "keras", "scikeras", "torch")
 
@@ -208,7 +207,7 @@ def _train_keras_family(contestant, X, y, epochs):
 
             clf = RNNSequenceClassifier(
                 units=UNITS, epochs=epochs, batch_size=BATCH_SIZE,
-                learning_rate=LEARNING_RATE, random_state=0, **ONE_LSTM_LAYER,
+                learning_rate=LEARNING_RATE, random_state=0, **PLAIN_LSTM,
             ).fit(X, y)
             loss = clf.history_["loss"][-1]
         elif contestant == "keras":
@@ -332,7 +331,7 @@ def worker_predict(spec):
     X, y = make_data(1024)
     rng = np.random.default_rng(1)
     ours = RNNSequenceClassifier(units=UNITS, epochs=1, batch_size=BATCH_SIZE,
-                                 random_state=0, **ONE_LSTM_LAYER).fit(X, y)
+                                 random_state=0, **PLAIN_LSTM).fit(X, y)
     keras.utils.set_random_seed(0)
     theirs = KerasClassifier(keras_model, loss="sparse_categorical_crossentropy",
                              epochs=1, batch_size=BATCH_SIZE, verbose=0).fit(X, y)
@@ -433,7 +432,7 @@ def worker_gridsearch(spec):
     for _ in range(2):  # the first search starts the workers, the second reuses them
         search = GridSearchCV(
             RNNSequenceClassifier(epochs=spec["epochs"], batch_size=BATCH_SIZE,
-                                  random_state=0, **ONE_LSTM_LAYER),
+                                  random_state=0, **PLAIN_LSTM),
             grid, cv=StratifiedKFold(spec["folds"], shuffle=True, random_state=0),
             n_jobs=spec["n_jobs"], refit=False,
         )
@@ -458,22 +457,9 @@ WORKERS = {"train": worker_train, "predict": worker_predict,
 
 def run_worker(kind, spec, backend, env=None, timeout=1800):
     """Run one measurement in a fresh interpreter with KERAS_BACKEND=backend."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        out = f.name
-    full_env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3",
-                **(env or {})}
-    cmd = [sys.executable, "-m", "benchmarks.throughput", "_worker", kind,
-           json.dumps(spec), out]
-    proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True,
-                          timeout=timeout)
-    try:
-        if proc.returncode != 0:
-            raise RuntimeError(f"{kind} worker failed ({backend}, {spec}):\n"
-                               f"{proc.stderr[-3000:]}")
-        with open(out) as f:
-            return json.load(f)
-    finally:
-        os.unlink(out)
+    return _report.run_json_worker("benchmarks.throughput", [kind, json.dumps(spec)],
+                                   env={"KERAS_BACKEND": backend, **(env or {})},
+                                   timeout=timeout)
 
 
 def measure_train(backend, settings, contestants, log):
@@ -613,20 +599,9 @@ def machine_info():
     versions = {"python": platform.python_version()}
     for pkg in ("numpy", "scikit-learn", "tensorflow", "keras", "scikeras", "torch",
                 "jax", "jaxlib", "joblib"):
-        try:
-            from importlib.metadata import version
-
-            versions[pkg] = version(pkg)
-        except Exception:  # noqa: BLE001 - not installed
-            versions[pkg] = None
-    cpu = platform.processor() or ""
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
-            "versions": versions}
+        versions[pkg] = _report._version(pkg, missing=None)
+    return {"cpu": _report._cpu_model(), "cores": os.cpu_count(),
+            "platform": platform.platform(), "versions": versions}
 
 
 # ------------------------------------------------------------------ reporting
@@ -848,11 +823,7 @@ def main(argv=None):
     results["targets"] = evaluate_targets(results)
     for t in results["targets"]:
         log(f"{'MET ' if t['met'] else 'MISS'} {t['target']}: {t['measured']}")
-    prefix = Path(args.output)
-    prefix.parent.mkdir(parents=True, exist_ok=True)
-    prefix.with_suffix(".json").write_text(json.dumps(results, indent=1))
-    write_markdown(results, prefix.with_suffix(".md"))
-    log(f"wrote {prefix.with_suffix('.json')} and {prefix.with_suffix('.md')}")
+    log(_report.write_results(args.output, results, write_markdown))
     return 0
 
 
