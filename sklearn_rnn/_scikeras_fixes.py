@@ -156,7 +156,9 @@ class SequenceKerasClassifier(KerasClassifier):
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
                 "before using this estimator."
             )
-        return self._predict_probabilities(self._check_sequences(X, reset=False))
+        proba = self._predict_probabilities(self._check_sequences(X, reset=False))
+        release_graphs_with_model(self.model_, ("predict_function",))
+        return proba
 
     # Fix 6 -----------------------------------------------------------------
     def predict_proba(self, X):
@@ -182,5 +184,4 @@ def predict_on_batches(model, X, batch_size=PREDICT_BATCH_SIZE):
         if size > n:
             batch = np.concatenate([batch, np.repeat(batch[-1:], size - n, axis=0)])
         outputs.append(np.asarray(model.predict_on_batch(batch))[:n])
-    release_graphs_with_model(model, ("predict_function",))
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
