@@ -24,6 +24,9 @@ x 6 features, batch 64, softmax over 4 classes) and one data set:
     ours, scikeras ``predict_proba``, Keras ``model.predict``,
     ``model.predict_on_batch`` and ``model(x)``; plus the cost of the first call
     and of calls on input shapes not seen before (new batch sizes / lengths).
+    Ours is timed in the steady state of a serving loop (a recurring small shape
+    runs an XLA-compiled step, see ``sklearn_rnn/_compiled_predict.py``) and with
+    the graph step only; the time until the compiled step is ready is reported.
 ``import``
     ``import sklearn_rnn`` in a fresh interpreter.
 ``gridsearch``
@@ -312,6 +315,22 @@ def worker_train(spec):
 
 
 # ------------------------------------------------------------- predict worker
+GRAPH_STEP = "ours.predict_proba, graph step only (SKLEARN_RNN_COMPILED_PREDICT=0)"
+
+
+def graph_step_only(predict):
+    """``predict`` with the XLA-compiled steps of hot shapes switched off."""
+    from sklearn_rnn._compiled_predict import ENV_SWITCH
+
+    def call(x):
+        os.environ[ENV_SWITCH] = "0"
+        try:
+            return predict(x)
+        finally:
+            del os.environ[ENV_SWITCH]
+    return call
+
+
 def _timed(fn, x, calls):
     times = []
     for _ in range(calls):
@@ -327,6 +346,7 @@ def worker_predict(spec):
     from scikeras.wrappers import KerasClassifier
 
     from sklearn_rnn import RNNSequenceClassifier
+    from sklearn_rnn._compiled_predict import HOT_CALLS, wait_for_compilations
 
     X, y = make_data(1024)
     rng = np.random.default_rng(1)
@@ -336,7 +356,7 @@ def worker_predict(spec):
     theirs = KerasClassifier(keras_model, loss="sparse_categorical_crossentropy",
                              epochs=1, batch_size=BATCH_SIZE, verbose=0).fit(X, y)
     model = ours.model_
-    result = {"first_call_ms": {}}
+    result = {"first_call_ms": {}, "seconds_until_compiled": {}}
 
     one = X[:1]
     for name, fn in (("ours.predict_proba", ours.predict_proba),
@@ -347,6 +367,7 @@ def worker_predict(spec):
 
     methods = {
         "ours.predict_proba": ours.predict_proba,
+        GRAPH_STEP: graph_step_only(ours.predict_proba),
         "scikeras.predict_proba": theirs.predict_proba,
         "keras model.predict": lambda x: model.predict(x, verbose=0),
         "keras model.predict_on_batch": model.predict_on_batch,
@@ -358,6 +379,13 @@ def worker_predict(spec):
         for fn in methods.values():  # warm up: trace / compile this shape
             fn(x)
             fn(x)
+        # Ours compiles a recurring small shape in the background (_compiled_predict):
+        # the latency measured below is the steady state of a serving loop.
+        start = time.perf_counter()
+        for _ in range(HOT_CALLS):
+            ours.predict_proba(x)
+        wait_for_compilations(model)
+        result["seconds_until_compiled"][str(n)] = time.perf_counter() - start
         rounds = {name: [] for name in methods}
         for _ in range(spec["rounds"]):
             for name, fn in methods.items():
@@ -502,6 +530,10 @@ def measure_predict(backend, settings):
         / lat["1"]["ours.predict_proba"],
         "scikeras/ours latency n=32": lat["32"]["scikeras.predict_proba"]
         / lat["32"]["ours.predict_proba"],
+        "graph step/compiled step latency n=1": lat["1"][GRAPH_STEP]
+        / lat["1"]["ours.predict_proba"],
+        "scikeras/ours graph step latency n=1": lat["1"]["scikeras.predict_proba"]
+        / lat["1"][GRAPH_STEP],
         "ours/model.predict(1024) bulk throughput":
             res["bulk_10000_seq_per_s"]["ours.predict_proba"]
             / res["bulk_10000_seq_per_s"]["keras model.predict(batch_size=1024)"],
@@ -657,6 +689,9 @@ def write_markdown(results, path):
             lines += ["", "| first / new-shape calls of ours.predict_proba | ms |", "|---|---|"]
             for name, v in p["first_call_ms"].items():
                 lines.append(f"| first call after fit: {name} | {_fmt(v, 1)} |")
+            for n, v in p.get("seconds_until_compiled", {}).items():
+                lines.append(f"| ours, {n} sequence(s): from the first call of a shape until "
+                             f"its compiled step is ready | {_fmt(1e3 * v, 0)} |")
             for label in ("new_shape_ms", "repeat_shape_ms"):
                 for key in ("new_batch_sizes", "new_lengths"):
                     lines.append(f"| {label.replace('_ms', '')}: {key} (median) | "

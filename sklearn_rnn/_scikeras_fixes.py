@@ -42,6 +42,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
 
+from ._compiled_predict import predict_batch
 from ._tensorflow_fixes import release_graphs_with_model
 
 PREDICT_BATCH_SIZE = 1024
@@ -173,7 +174,8 @@ def predict_on_batches(model, X, batch_size=PREDICT_BATCH_SIZE):
     On JAX the predict step is compiled again for every new input shape (0.5-1 s
     each), so batches are padded, by repeating their last row, to a power of two
     rows: at most ``log2(batch_size) + 1`` compilations per sequence length.
-    TensorFlow relaxes the shapes it traces by itself and gets no padding.
+    TensorFlow relaxes the shapes it traces by itself and gets no padding; there,
+    small batch shapes that recur get an XLA-compiled step (``_compiled_predict``).
     """
     pad = keras.backend.backend() == "jax"
     outputs = []
@@ -183,5 +185,5 @@ def predict_on_batches(model, X, batch_size=PREDICT_BATCH_SIZE):
         size = min(1 << (n - 1).bit_length(), batch_size) if pad else n
         if size > n:
             batch = np.concatenate([batch, np.repeat(batch[-1:], size - n, axis=0)])
-        outputs.append(np.asarray(model.predict_on_batch(batch))[:n])
+        outputs.append(predict_batch(model, batch)[:n])
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)

@@ -1,6 +1,9 @@
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Most tests predict a few times on one tiny model; compiling their shapes in the
+# background would cost the suite about a minute. test_compiled_predict switches it on.
+os.environ["SKLEARN_RNN_COMPILED_PREDICT"] = "0"
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
