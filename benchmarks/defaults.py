@@ -30,6 +30,7 @@ from ._models import MODELS, PLAIN_LSTM, rnn_spec
 
 DATASETS = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "BasicMotions", "JapaneseVowels")
 ONE_CYCLE = "one_cycle"  # peak 10 x learning_rate, 30% warm-up, cosine-shaped
+NEW_DEFAULTS = {"bidirectional": True, "pooling": "max"}
 
 CANDIDATES = {
     "design_defaults": ("the design's defaults, before this evidence: LSTM(64), one "
@@ -62,12 +63,20 @@ CANDIDATES = {
                           {"cell_type": "gru", "lr_schedule": OneCycle(max_lr=3e-3)}),
     "max": ("pooling='max'", {"pooling": "max"}),
     "bidirectional_max": ("bidirectional=True, pooling='max' (the package defaults "
-                          "since this evidence)",
-                          {"bidirectional": True, "pooling": "max"}),
+                          "since this evidence)", NEW_DEFAULTS),
     "dropout": ("dropout=0.3", {"dropout": 0.3}),
     "augment": ("augmentation=SequenceAugmenter(jitter=0.05, scaling=0.1, time_shift=10)",
                 {"augmentation": SequenceAugmenter(jitter=0.05, scaling=0.1,
                                                    time_shift=10)}),
+    "bimax_units32": ("the package defaults with units=32",
+                      {**NEW_DEFAULTS, "units": 32}),
+    "bimax_units128": ("the package defaults with units=128",
+                       {**NEW_DEFAULTS, "units": 128}),
+    "bimax_dropout": ("the package defaults with dropout=0.3",
+                      {**NEW_DEFAULTS, "dropout": 0.3}),
+    "bimax_lr3e-3": ("the package defaults with learning_rate=3e-3",
+                     {**NEW_DEFAULTS, "learning_rate": 3e-3}),
+    "bimax_l2": ("the package defaults with l2=1e-3", {**NEW_DEFAULTS, "l2": 1e-3}),
     "bilstm2_preset": ("the rnn_bilstm2 preset of the accuracy benchmark",
                        MODELS["rnn_bilstm2"].params),
 }

@@ -807,9 +807,14 @@ def main(argv=None):
                         help="training contestants (ours,keras,scikeras,torch)")
     parser.add_argument("--output", default=str(RESULTS / "throughput"),
                         help="path prefix of the .json and .md results")
+    parser.add_argument("--grid-epochs", type=int,
+                        help="epochs per grid-search fit (default: 3 quick, 5 full); "
+                             "more epochs make a longer search")
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
-    settings = SETTINGS[mode]
+    settings = dict(SETTINGS[mode])
+    if args.grid_epochs:
+        settings["grid_epochs"] = args.grid_epochs
     parts = args.parts.split(",")
     contestants = args.contestants.split(",")
     if "torch" in contestants and importlib.util.find_spec("torch") is None:

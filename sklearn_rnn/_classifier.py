@@ -624,6 +624,17 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to 1; columns follow ``classes_``.
+
+        Notes
+        -----
+        Batches of up to 1024 sequences go through the model's predict step. On
+        TensorFlow a batch shape of up to 64 sequences that recurs (the 5th call
+        with it on this model, as in a serving loop) is compiled with XLA in a
+        background thread, and later calls with that shape use the compiled step
+        once it is ready: about 1 ms instead of 5-7 ms for one sequence of 100
+        steps on a 2-core CPU. The two steps agree to float32 rounding. Set the
+        environment variable ``SKLEARN_RNN_COMPILED_PREDICT=0`` to keep every
+        call on the graph step.
         """
         return super().predict_proba(X)
 
