@@ -25,7 +25,7 @@ from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.schedules import OneCycle
 
 from . import _report
-from ._data import load_dataset
+from ._data import ALL_DATASETS, load_dataset
 from ._models import MODELS, PLAIN_LSTM, rnn_spec
 
 DATASETS = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "BasicMotions", "JapaneseVowels")
@@ -124,7 +124,8 @@ def main(argv=None):
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="seed 0 only, on ArrowHead and GunPoint")
-    parser.add_argument("--datasets", help=f"comma-separated (default: {','.join(DATASETS)})")
+    parser.add_argument("--datasets", help=f"comma-separated (default: {','.join(DATASETS)};"
+                                           " any of the accuracy benchmark's)")
     parser.add_argument("--candidates", help="comma-separated (default: all). Known: "
                                              + ", ".join(CANDIDATES))
     parser.add_argument("--seeds", help="a number of seeds or a comma-separated list "
@@ -138,7 +139,7 @@ def main(argv=None):
     parser.add_argument("--report-only", action="store_true",
                         help="no fits: rewrite the Markdown table from the CSV")
     args = parser.parse_args(argv)
-    datasets = (_parse_list(args.datasets, DATASETS, "datasets") if args.datasets
+    datasets = (_parse_list(args.datasets, ALL_DATASETS, "datasets") if args.datasets
                 else list(("ArrowHead", "GunPoint") if args.quick else DATASETS))
     names = (_parse_list(args.candidates, list(CANDIDATES), "candidates")
              if args.candidates else list(CANDIDATES))
