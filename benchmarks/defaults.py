@@ -99,11 +99,14 @@ def candidate_table(rows, names, datasets, digits=3):
     acc = _report.aggregate(rows, "accuracy")
     fit = _report.aggregate(rows, "fit_seconds")
     names = [n for n in names if any((d, n) in acc for d in datasets)]
-    complete = [d for d in datasets if all((d, n) in acc for n in names)]
+    # Summaries over the datasets that every candidate run on more than one covers;
+    # a candidate probed on one dataset only gets none.
+    multi = [n for n in names if sum((d, n) in acc for d in datasets) > 1] or names
+    complete = [d for d in datasets if all((d, n) in acc for n in multi)]
+    ranked = [n for n in names if complete and all((d, n) in acc for d in complete)]
     best = {d: max(acc[(d, n)][0] for n in names if (d, n) in acc)
             for d in datasets if any((d, n) in acc for n in names)}
-    ranks = dict(zip(names, _report._mean_ranks(acc, complete, names), strict=True)) \
-        if complete else {}
+    ranks = dict(zip(ranked, _report._mean_ranks(acc, complete, ranked), strict=True))
     lines = ["| candidate | " + " | ".join(datasets)
              + " | mean | worst | mean rank | fit s (mean) |",
              "|---|" + "---:|" * (len(datasets) + 4)]
@@ -111,8 +114,8 @@ def candidate_table(rows, names, datasets, digits=3):
         cells = [_report.best_marked_cell(acc, (d, n), best.get(d), digits)
                  for d in datasets]
         mean_acc = (f"{statistics.fmean(acc[(d, n)][0] for d in complete):.3f}"
-                    if complete else "—")
-        worst = f"{min(acc[(d, n)][0] for d in complete):.3f}" if complete else "—"
+                    if n in ranks else "—")
+        worst = f"{min(acc[(d, n)][0] for d in complete):.3f}" if n in ranks else "—"
         rank = f"{ranks[n]:.1f}" if n in ranks else "—"
         fits = [fit[(d, n)][0] for d in datasets if (d, n) in fit]
         lines.append(f"| {n} | " + " | ".join(cells)
