@@ -15,6 +15,11 @@ cross-validation, bulk predict) never pays for a compilation, and a serving
 loop never waits for one. Compiled and graph steps agree to float32 rounding
 (about 1e-7 in a probability).
 
+Each shape gets its own compiled function, so compiling a new shape never stalls
+the calls of shapes already compiled. The compiling thread is not a daemon: a
+script that ends right after making a shape hot waits for that compilation (a
+second or two) at exit, rather than have TensorFlow torn down under it.
+
 JAX compiles every predict step already; nothing here runs on other backends.
 Set the environment variable ``SKLEARN_RNN_COMPILED_PREDICT=0`` to switch it off.
 """
@@ -45,19 +50,27 @@ class _CompiledPredictState:
     def __init__(self):
         self.lock = threading.Lock()
         self.calls = {}
-        self.ready = set()
         self.started = set()
         self.failed = set()
         self.threads = []
-        self.predict_function = None  # the XLA-compiled twin of model.predict_function
+        # Shape -> its own XLA-compiled twin of Keras' predict step. One function per
+        # shape: tracing holds the function's lock, so a shared function would stall
+        # every call of the compiled shapes while a new one is traced.
+        self.ready = {}
         self.compiled_calls = 0
+
+
+_STATE_CREATION = threading.Lock()
 
 
 def _state(model):
     state = getattr(model, _STATE_ATTRIBUTE, None)
     if state is None:
-        state = _CompiledPredictState()
-        object.__setattr__(model, _STATE_ATTRIBUTE, state)
+        with _STATE_CREATION:
+            state = getattr(model, _STATE_ATTRIBUTE, None)
+            if state is None:
+                state = _CompiledPredictState()
+                object.__setattr__(model, _STATE_ATTRIBUTE, state)
     return state
 
 
@@ -66,25 +79,25 @@ def predict_batch(model, batch):
     when ``batch``'s shape has one."""
     state = _state(model) if enabled() and len(batch) <= MAX_ROWS else None
     if state is not None:
-        shape = batch.shape
-        if shape in state.ready:
+        compiled = state.ready.get(batch.shape)
+        if compiled is not None:
             state.compiled_calls += 1
-            return np.asarray(state.predict_function((batch,)))
-        _count_call(model, state, shape, batch)
+            return np.asarray(compiled((batch,)))
+        _count_call(model, state, batch)
     return np.asarray(model.predict_on_batch(batch))
 
 
-def _count_call(model, state, shape, batch):
+def _count_call(model, state, batch):
+    shape = batch.shape
     with state.lock:
-        calls = state.calls[shape] = state.calls.get(shape, 0) + 1
-        if (calls < HOT_CALLS or shape in state.started
-                or len(state.started) >= MAX_SHAPES):
+        if shape in state.started:
             return
-        if state.predict_function is None:
-            state.predict_function = _xla_predict_function(model)
+        calls = state.calls[shape] = state.calls.get(shape, 0) + 1
+        if calls < HOT_CALLS or len(state.started) >= MAX_SHAPES:
+            return
         state.started.add(shape)
         thread = threading.Thread(
-            target=_compile, args=(state, shape, batch.copy()),
+            target=_compile, args=(state, _xla_predict_function(model), batch.copy()),
             name=f"sklearn_rnn compile predict {shape}",
         )
         state.threads.append(thread)
@@ -96,16 +109,16 @@ def _xla_predict_function(model):
     left as it is (its ``predict_function`` stays on the graph executor)."""
     import tensorflow as tf
 
-    return tf.function(model.predict_step, reduce_retracing=True, jit_compile=True)
+    return tf.function(model.predict_step, jit_compile=True)
 
 
-def _compile(state, shape, batch):
+def _compile(state, function, batch):
     try:
-        state.predict_function((batch,))  # traces, and XLA compiles this shape
+        function((batch,))  # traces, and XLA compiles this shape
     except Exception:  # an op XLA cannot compile: keep the graph step for this shape
-        state.failed.add(shape)
+        state.failed.add(batch.shape)
         return
-    state.ready.add(shape)
+    state.ready[batch.shape] = function
 
 
 def wait_for_compilations(model, timeout=None):

@@ -1,6 +1,7 @@
 """XLA-compiled predict steps for recurring small batch shapes (TensorFlow only)."""
 
 import gc
+import threading
 
 import keras
 import numpy as np
@@ -46,6 +47,50 @@ def test_a_recurring_shape_is_compiled_and_agrees_with_the_graph_step(clf):
     np.testing.assert_array_equal(clf.predict(x), clf.classes_[graph.argmax(axis=1)])
     # The model's own predict function is untouched: still the graph executor's.
     assert not clf.model_.jit_compile
+
+
+@on_tensorflow
+def test_compiling_a_new_shape_does_not_stall_a_compiled_one(monkeypatch):
+    X, y = ordered_sequences(n_samples=24, n_timesteps=5)
+    model_clf = RNNSequenceClassifier(units=2, epochs=1, **ONE_DIRECTION).fit(X, y)
+    call(model_clf, X[:1], HOT_CALLS)
+    assert wait_for_compilations(model_clf.model_, timeout=120) == {X[:1].shape}
+
+    # The next shape's compilation hangs while tracing (which holds its function's
+    # lock) until released.
+    release, layer = threading.Event(), model_clf.model_.layers[-1]
+    layer_call = layer.call
+
+    def blocked_call(*args, **kwargs):
+        if threading.current_thread().name.startswith("sklearn_rnn compile"):
+            release.wait(120)
+        return layer_call(*args, **kwargs)
+
+    monkeypatch.setattr(layer, "call", blocked_call)
+    call(model_clf, X[:2], HOT_CALLS)
+    served = []
+    caller = threading.Thread(target=lambda: served.append(model_clf.predict_proba(X[:1])))
+    caller.start()
+    caller.join(60)
+    release.set()
+    assert served, "a compiled shape waited for another shape's compilation"
+    assert wait_for_compilations(model_clf.model_, timeout=120) == {X[:1].shape, X[:2].shape}
+
+
+@on_tensorflow
+def test_compiled_step_follows_further_training(monkeypatch):
+    X, y = ordered_sequences(n_samples=80)
+    model_clf = RNNSequenceClassifier(units=3, epochs=1, random_state=0,
+                                      **ONE_DIRECTION).fit(X, y)
+    before = call(model_clf, X[:1], HOT_CALLS)[0]
+    wait_for_compilations(model_clf.model_, timeout=120)
+    model_clf.partial_fit(X, y)
+    served_before = state(model_clf.model_).compiled_calls
+    after = model_clf.predict_proba(X[:1])
+    assert state(model_clf.model_).compiled_calls == served_before + 1
+    assert np.abs(after - before).max() > 1e-6
+    monkeypatch.setenv(compiled.ENV_SWITCH, "0")
+    np.testing.assert_allclose(after, model_clf.predict_proba(X[:1]), atol=1e-6)
 
 
 @on_tensorflow
@@ -108,6 +153,7 @@ def test_compiled_graphs_are_freed_with_their_model():
     assert len(compiled_graphs()) == before
 
 
+@on_tensorflow
 def test_pickled_estimator_serves_again(clf):
     import pickle
 
