@@ -51,7 +51,6 @@ class _CompiledPredictState:
         self.lock = threading.Lock()
         self.calls = {}
         self.started = set()
-        self.failed = set()
         self.threads = []
         # Shape -> its own XLA-compiled twin of Keras' predict step. One function per
         # shape: tracing holds the function's lock, so a shared function would stall
@@ -116,7 +115,6 @@ def _compile(state, function, batch):
     try:
         function((batch,))  # traces, and XLA compiles this shape
     except Exception:  # an op XLA cannot compile: keep the graph step for this shape
-        state.failed.add(batch.shape)
         return
     state.ready[batch.shape] = function
 
