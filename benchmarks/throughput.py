@@ -30,10 +30,10 @@ x 6 features, batch 64, softmax over 4 classes) and one data set:
 ``import``
     ``import sklearn_rnn`` in a fresh interpreter.
 ``gridsearch``
-    ``GridSearchCV`` (4 candidates x 3 folds) with ``n_jobs=1`` and ``n_jobs=2``,
-    the latter also with the deep-learning thread pools limited to one thread per
-    worker; the first search of a process (workers start cold: they import the
-    framework) and a second one (warm workers).
+    ``GridSearchCV`` over the same network and data (learning rate x dropout, 4
+    candidates x 3 folds) with ``n_jobs=1`` and ``n_jobs=2``: the first search of a
+    process (workers start cold: they import the framework) and a second one (warm
+    workers), and the thread pools the framework uses inside a worker.
 
 Every figure is a median over repeats; ratios compare runs of the same round.
 Results go to ``benchmarks/results/throughput.json`` and ``throughput.md``.
@@ -72,13 +72,13 @@ SETTINGS = {
     "quick": {
         "train_samples": 1024, "train_epochs": 4, "train_rounds": 3,
         "predict_rounds": 3, "latency_calls": 10, "bulk_rounds": 2,
-        "import_repeats": 7, "grid_samples": 384, "grid_epochs": 3, "grid_folds": 3,
+        "import_repeats": 7, "grid_samples": 1024, "grid_epochs": 4, "grid_folds": 3,
         "grid_rounds": 1,
     },
     "full": {
         "train_samples": 2048, "train_epochs": 6, "train_rounds": 5,
         "predict_rounds": 7, "latency_calls": 30, "bulk_rounds": 5,
-        "import_repeats": 15, "grid_samples": 768, "grid_epochs": 5, "grid_folds": 3,
+        "import_repeats": 15, "grid_samples": 2048, "grid_epochs": 6, "grid_folds": 3,
         "grid_rounds": 3,
     },
 }
@@ -448,6 +448,9 @@ def _thread_report(_):
     return {"pid": os.getpid(), **backend_threads()}
 
 
+GRID = {"learning_rate": [1e-3, 3e-3], "dropout": [0.0, 0.2]}
+
+
 def worker_gridsearch(spec):
     import joblib
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -455,13 +458,12 @@ def worker_gridsearch(spec):
     from sklearn_rnn import RNNSequenceClassifier
 
     X, y = make_data(spec["n_samples"])
-    grid = {"units": [16, 32], "learning_rate": [1e-3, 3e-3]}
     result = {"searches_seconds": [], "load_average_before": os.getloadavg()[0]}
     for _ in range(2):  # the first search starts the workers, the second reuses them
         search = GridSearchCV(
-            RNNSequenceClassifier(epochs=spec["epochs"], batch_size=BATCH_SIZE,
+            RNNSequenceClassifier(units=UNITS, epochs=spec["epochs"], batch_size=BATCH_SIZE,
                                   random_state=0, **PLAIN_LSTM),
-            grid, cv=StratifiedKFold(spec["folds"], shuffle=True, random_state=0),
+            GRID, cv=StratifiedKFold(spec["folds"], shuffle=True, random_state=0),
             n_jobs=spec["n_jobs"], refit=False,
         )
         start, cpu_start = time.perf_counter(), cpu_seconds()
@@ -583,23 +585,14 @@ def measure_import(settings):
 
 
 def measure_gridsearch(backend, settings, log):
-    variants = {
-        "n_jobs=1": ({"n_jobs": 1}, {}),
-        "n_jobs=2": ({"n_jobs": 2}, {}),
-        "n_jobs=2, 1 thread per worker": (
-            {"n_jobs": 2},
-            {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
-             "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false "
-                          "intra_op_parallelism_threads=1"}),
-    }
+    variants = {"n_jobs=1": 1, "n_jobs=2": 2}
     rounds = {name: [] for name in variants}
     for r in range(settings["grid_rounds"]):
         names = list(variants) if r % 2 == 0 else list(variants)[::-1]
         for name in names:
-            spec, env = variants[name]
-            spec = {**spec, "n_samples": settings["grid_samples"],
+            spec = {"n_jobs": variants[name], "n_samples": settings["grid_samples"],
                     "epochs": settings["grid_epochs"], "folds": settings["grid_folds"]}
-            res = run_worker("gridsearch", spec, backend, env=env)
+            res = run_worker("gridsearch", spec, backend)
             rounds[name].append(res)
             log(f"  grid round {r + 1} {name:30s} cold {res['searches_seconds'][0]:.1f} s,"
                 f" warm {res['searches_seconds'][1]:.1f} s")
@@ -622,8 +615,9 @@ def measure_gridsearch(backend, settings, log):
                 a["searches_seconds"][i] / b["searches_seconds"][i]
                 for a, b in zip(rounds["n_jobs=1"], rounds[name], strict=True)])
     return {"variants": summary, "speedups": speedups, "rounds": rounds,
-            "grid": "one LSTM layer, units in [16, 32] x learning_rate in [1e-3, 3e-3], "
-                    f"StratifiedKFold({settings['grid_folds']}), refit=False",
+            "grid": f"LSTM {UNITS} units, batch {BATCH_SIZE}, "
+                    + " x ".join(f"{k} in {v}" for k, v in GRID.items())
+                    + f", StratifiedKFold({settings['grid_folds']}), refit=False",
             "samples": settings["grid_samples"], "epochs": settings["grid_epochs"]}
 
 
@@ -808,8 +802,8 @@ def main(argv=None):
     parser.add_argument("--output", default=str(RESULTS / "throughput"),
                         help="path prefix of the .json and .md results")
     parser.add_argument("--grid-epochs", type=int,
-                        help="epochs per grid-search fit (default: 3 quick, 5 full); "
-                             "more epochs make a longer search")
+                        help="epochs per grid-search fit (default: those of the training "
+                             "benchmark, 4 quick, 6 full); more epochs make a longer search")
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
     settings = dict(SETTINGS[mode])

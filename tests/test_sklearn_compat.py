@@ -6,6 +6,7 @@ import joblib
 import numpy as np
 import pytest
 from conftest import ONE_DIRECTION, ordered_sequences
+from scipy.stats import uniform
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier
@@ -20,15 +21,12 @@ from sklearn.pipeline import FunctionTransformer, make_pipeline
 
 from sklearn_rnn import RNNSequenceClassifier
 
-ARCHITECTURES = {
-    "cell_type": ["lstm", "gru", "simple_rnn"],
-    "n_layers": [1, 2],
-    "bidirectional": [False, True],
-}
-# Each value of each hyperparameter once, without the full 12-candidate product:
-# tracing a deep bidirectional network costs seconds even for one tiny epoch.
+CELL_TYPES = ["lstm", "gru", "simple_rnn"]
+# Each value of cell_type, n_layers and bidirectional once, without the full
+# 12-candidate product: tracing a deep bidirectional network costs seconds even for
+# one tiny epoch.
 ARCHITECTURE_GRID = [
-    {"cell_type": ["lstm", "gru", "simple_rnn"], "n_layers": [1], "bidirectional": [False]},
+    {"cell_type": CELL_TYPES, "n_layers": [1], "bidirectional": [False]},
     {"cell_type": ["gru"], "n_layers": [2], "bidirectional": [True]},
 ]
 
@@ -58,12 +56,15 @@ def test_grid_search_over_architecture_in_worker_processes(data):
     assert search.best_estimator_.predict(X).shape == (len(X),)
 
 
-def test_randomized_search(data):
+def test_randomized_search_samples_a_distribution(data):
     X, y = data
     search = RandomizedSearchCV(
-        tiny(), ARCHITECTURES, n_iter=2, cv=2, random_state=0
+        tiny(), {"cell_type": CELL_TYPES, "dropout": uniform(0.0, 0.5)},
+        n_iter=2, cv=2, random_state=0,
     ).fit(X, y)
-    assert len(search.cv_results_["params"]) == 2
+    dropouts = [params["dropout"] for params in search.cv_results_["params"]]
+    assert len(set(dropouts)) == 2 and all(0.0 <= d <= 0.5 for d in dropouts)
+    assert search.best_estimator_.dropout in dropouts
 
 
 def test_cross_val_score_and_predict_proba(data):
