@@ -123,3 +123,38 @@ def test_aeon_datasets_load_offline_channels_last():
         assert len(data.X_test) == len(data.y_test) == data.info["n_test"]
     # channels-last: JapaneseVowels has 12 channels and sequences of 7 to 29 steps
     assert load_dataset("JapaneseVowels").info["channels"] == 12
+
+
+def test_gridsearch_speedups_are_per_round_ratios_and_cold_counts(monkeypatch, tmp_path):
+    from benchmarks import throughput
+
+    # (cold, warm) seconds per round: n_jobs=2 is fast once warm, slow to start
+    seconds = {1: iter([(100.0, 100.0), (90.0, 96.0), (110.0, 104.0)]),
+               2: iter([(80.0, 55.0), (60.0, 60.0), (70.0, 52.0)])}
+
+    def fake_worker(kind, spec, backend, env=None):
+        assert kind == "gridsearch" and env is None
+        cold, warm = next(seconds[spec["n_jobs"]])
+        return {"searches_seconds": [cold, warm], "main_process_cores_busy": [1.0, 1.2],
+                "load_average_before": 0.1}
+
+    monkeypatch.setattr(throughput, "run_worker", fake_worker)
+    settings = {**throughput.SETTINGS["quick"], "grid_rounds": 3}
+    grid = throughput.measure_gridsearch("tensorflow", settings, log=lambda m: None)
+    assert grid["speedups"]["n_jobs=2 vs n_jobs=1 (cold)"] == pytest.approx(1.5)
+    assert grid["speedups"]["n_jobs=2 vs n_jobs=1 (warm)"] == pytest.approx(100 / 55)
+    assert grid["variants"]["n_jobs=2"]["cold_seconds"] == 70.0
+
+    results = {"backends": {"tensorflow": {"gridsearch": grid}}}
+    (target,) = throughput.evaluate_targets(results)
+    assert target["met"] and "1.50x cold workers, 1.82x warm" in target["measured"]
+    grid["speedups"]["n_jobs=2 vs n_jobs=1 (cold)"] = 1.49  # a slow first search misses
+    assert not throughput.evaluate_targets(results)[0]["met"]
+
+    results.update(machine={"cpu": "cpu", "cores": 2, "platform": "p", "versions": {}},
+                   command="python -m benchmarks throughput", mode="quick", date="d",
+                   load_average_at_start=(0.1,), load_average_at_end=(0.2,),
+                   settings=settings, targets=throughput.evaluate_targets(results))
+    throughput.write_markdown(results, tmp_path / "grid.md")
+    md = (tmp_path / "grid.md").read_text()
+    assert "LSTM 64 units" in md and "| n_jobs=2 | 70.0 | 55.0 |" in md
