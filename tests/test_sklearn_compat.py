@@ -26,8 +26,8 @@ CELL_TYPES = ["lstm", "gru", "simple_rnn"]
 # 12-candidate product: tracing a deep bidirectional network costs seconds even for
 # one tiny epoch.
 ARCHITECTURE_GRID = [
-    {"cell_type": CELL_TYPES, "n_layers": [1], "bidirectional": [False]},
-    {"cell_type": ["gru"], "n_layers": [2], "bidirectional": [True]},
+    {"cell_type": ["lstm", "gru"], "n_layers": [1], "bidirectional": [False]},
+    {"cell_type": ["simple_rnn"], "n_layers": [2], "bidirectional": [True]},
 ]
 
 
@@ -51,7 +51,7 @@ def test_pipeline(data):
 def test_grid_search_over_architecture_in_worker_processes(data):
     X, y = data
     search = GridSearchCV(tiny(), ARCHITECTURE_GRID, cv=2, n_jobs=2).fit(X, y)
-    assert len(search.cv_results_["params"]) == 4
+    assert len(search.cv_results_["params"]) == 3
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert search.best_estimator_.predict(X).shape == (len(X),)
 
@@ -60,18 +60,18 @@ def test_randomized_search_samples_a_distribution(data):
     X, y = data
     search = RandomizedSearchCV(
         tiny(), {"cell_type": CELL_TYPES, "dropout": uniform(0.0, 0.5)},
-        n_iter=2, cv=2, random_state=0,
+        n_iter=2, cv=2, random_state=0, refit=False,
     ).fit(X, y)
     dropouts = [params["dropout"] for params in search.cv_results_["params"]]
     assert len(set(dropouts)) == 2 and all(0.0 <= d <= 0.5 for d in dropouts)
-    assert search.best_estimator_.dropout in dropouts
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
 def test_cross_val_score_and_predict_proba(data):
     X, y = data
-    scores = cross_val_score(tiny(), X, y, cv=3)
-    assert scores.shape == (3,)
-    proba = cross_val_predict(tiny(), X, y, cv=3, method="predict_proba")
+    scores = cross_val_score(tiny(), X, y, cv=2)
+    assert scores.shape == (2,)
+    proba = cross_val_predict(tiny(), X, y, cv=2, method="predict_proba")
     assert proba.shape == (len(X), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
 
