@@ -20,8 +20,8 @@ from sklearn.model_selection import (
 from sklearn.pipeline import FunctionTransformer, make_pipeline
 
 from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn._network import CELLS
 
-CELL_TYPES = ["lstm", "gru", "simple_rnn"]
 # Each value of cell_type, n_layers and bidirectional once, without the full
 # 12-candidate product: tracing a deep bidirectional network costs seconds even for
 # one tiny epoch.
@@ -59,7 +59,7 @@ def test_grid_search_over_architecture_in_worker_processes(data):
 def test_randomized_search_samples_a_distribution(data):
     X, y = data
     search = RandomizedSearchCV(
-        tiny(), {"cell_type": CELL_TYPES, "dropout": uniform(0.0, 0.5)},
+        tiny(), {"cell_type": list(CELLS), "dropout": uniform(0.0, 0.5)},
         n_iter=2, cv=2, random_state=0, refit=False,
     ).fit(X, y)
     dropouts = [params["dropout"] for params in search.cv_results_["params"]]
