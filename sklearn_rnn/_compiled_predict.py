@@ -89,10 +89,10 @@ def predict_batch(model, batch):
 def _count_call(model, state, batch):
     shape = batch.shape
     with state.lock:
-        if shape in state.started:
-            return
+        if shape in state.started or len(state.started) >= MAX_SHAPES:
+            return  # also keeps the call counts from growing once the cap is reached
         calls = state.calls[shape] = state.calls.get(shape, 0) + 1
-        if calls < HOT_CALLS or len(state.started) >= MAX_SHAPES:
+        if calls < HOT_CALLS:
             return
         state.started.add(shape)
         thread = threading.Thread(
