@@ -6,7 +6,7 @@ can be swapped without touching it.
 
 import keras
 
-from ._layers import MaskedGlobalMaxPooling1D
+from ._layers import POOLED_CELLS, MaskedGlobalMaxPooling1D
 
 CELLS = {
     "lstm": keras.layers.LSTM,
@@ -32,7 +32,13 @@ def build_network(params, meta):
     meta : dict
         What was learned from the data: ``n_features``, ``n_classes``,
         ``vocab_size`` (token input only, else None) and ``mask_value`` (float:
-        timesteps whose features all equal it are masked; None: no masking).
+        timesteps whose features all equal it are masked; None: no masking) and,
+        optionally, ``pool_in_loop`` (bool, default False): with ``"max"`` or
+        ``"mean"`` pooling, the last recurrent layer pools inside its loop over time
+        (:class:`~._layers.PooledLSTM`) instead of returning its output sequence to
+        a pooling layer. Both compute the same function with the same weights; the
+        loop is faster under XLA, the separate layer keeps Keras' cuDNN kernels
+        possible on a GPU.
 
     Returns
     -------
@@ -59,28 +65,36 @@ def build_network(params, meta):
     if params["spatial_dropout"]:
         x = keras.layers.SpatialDropout1D(params["spatial_dropout"])(x)
 
-    cell = CELLS[params["cell_type"]]
+    pooling = params["pooling"]
     for i in range(params["n_layers"]):
         is_last = i == params["n_layers"] - 1
-        layer = cell(
-            params["units"],
-            return_sequences=not is_last or params["pooling"] != "last",
-            recurrent_dropout=params["recurrent_dropout"],
-            kernel_regularizer=_l2(params["l2"]),
-            name=f"{params['cell_type']}_{i}",
-        )
+        options = {
+            "recurrent_dropout": params["recurrent_dropout"],
+            "kernel_regularizer": _l2(params["l2"]),
+            "name": f"{params['cell_type']}_{i}",
+        }
+        pools_in_loop = is_last and pooling != "last" and meta.get("pool_in_loop", False)
+        if pools_in_loop:
+            layer = POOLED_CELLS[params["cell_type"]](params["units"], pool=pooling,
+                                                      **options)
+        else:
+            layer = CELLS[params["cell_type"]](
+                params["units"], return_sequences=not is_last or pooling != "last",
+                **options)
         if params["bidirectional"]:
             layer = keras.layers.Bidirectional(
                 layer, merge_mode="concat", name=f"bidirectional_{i}"
             )
         x = layer(x)
+        if is_last and pooling != "last" and not pools_in_loop:
+            if pooling == "mean":
+                x = keras.layers.GlobalAveragePooling1D(name="mean_pooling")(x)
+            else:
+                x = MaskedGlobalMaxPooling1D(name="max_pooling")(x)
+        # On the last layer this is the pooled vector, wherever the pooling happens.
         if params["dropout"]:
             x = keras.layers.Dropout(params["dropout"])(x)
 
-    if params["pooling"] == "mean":
-        x = keras.layers.GlobalAveragePooling1D(name="mean_pooling")(x)
-    elif params["pooling"] == "max":
-        x = MaskedGlobalMaxPooling1D(name="max_pooling")(x)
     if params["dense_units"]:
         x = keras.layers.Dense(
             params["dense_units"],

@@ -42,7 +42,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
 
-from ._compiled_predict import predict_batch
+from ._compiled_predict import bulk_step, predict_batch
 from ._tensorflow_fixes import release_graphs_with_model
 
 PREDICT_BATCH_SIZE = 1024
@@ -175,15 +175,24 @@ def predict_on_batches(model, X, batch_size=PREDICT_BATCH_SIZE):
     each), so batches are padded, by repeating their last row, to a power of two
     rows: at most ``log2(batch_size) + 1`` compilations per sequence length.
     TensorFlow relaxes the shapes it traces by itself and gets no padding; there,
-    small batch shapes that recur get an XLA-compiled step (``_compiled_predict``).
+    small batch shapes that recur, and large calls, get an XLA-compiled step
+    (``_compiled_predict``).
     """
     pad = keras.backend.backend() == "jax"
+    n_full = len(X) // batch_size
+    bulk = bulk_step(model, X[:batch_size], n_full) if n_full else None
     outputs = []
     for start in range(0, len(X), batch_size):
         batch = X[start:start + batch_size]
         n = len(batch)
-        size = min(1 << (n - 1).bit_length(), batch_size) if pad else n
+        if bulk is not None:
+            size = batch_size
+        else:
+            size = min(1 << (n - 1).bit_length(), batch_size) if pad else n
         if size > n:
             batch = np.concatenate([batch, np.repeat(batch[-1:], size - n, axis=0)])
-        outputs.append(predict_batch(model, batch)[:n])
+        if bulk is not None:
+            outputs.append(np.asarray(bulk((batch,)))[:n])
+        else:
+            outputs.append(predict_batch(model, batch)[:n])
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)

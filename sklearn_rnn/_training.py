@@ -56,41 +56,108 @@ def early_stopping_callback(n_iter_no_change, tol):
     )
 
 
-class AugmentedBatches(keras.utils.PyDataset):
-    """Training batches with fresh random augmentations every time they are drawn.
+def bucket_length(length, compiled):
+    """The padded length of a batch whose longest sequence has ``length`` steps.
+
+    The graph executor takes any length. A compiled step is compiled once per
+    shape, so there lengths round up to a small fixed set, ``2**k`` and
+    ``1.5 * 2**k`` (at most a third of a batch is padding, and lengths 50-1000 make
+    9 shapes)."""
+    if not compiled or length <= 4:
+        return int(length)
+    power = 1 << (int(length) - 1).bit_length()
+    three_quarters = 3 * power // 4
+    return three_quarters if length <= three_quarters else power
+
+
+class SequenceBatches(keras.utils.PyDataset):
+    """Training batches of padded sequences, each cut to its own length when
+    ``bucketed``, and freshly augmented every time they are drawn when an
+    ``augmenter`` is given.
 
     Parameters
     ----------
     X, y, sample_weight : arrays
-        Padded sequences, encoded targets, weights (or None).
+        Left-aligned padded sequences, encoded targets, weights (or None).
     lengths : ndarray
         True length of each sequence (padding after it is left untouched).
-    augmenter : SequenceAugmenter
+    augmenter : SequenceAugmenter or None
         Provides ``augment(X, lengths, rng)``.
+    bucketed : bool
+        Batch sequences of similar length (sorted by length with random ties, in
+        batches drawn in random order every epoch) and pad each batch only to its
+        longest sequence (rounded by :func:`bucket_length`). Masking makes the
+        result independent of the padding.
+    compiled : bool
+        The train step is XLA-compiled: padded lengths come from a fixed set.
     """
 
-    def __init__(self, X, y, sample_weight, lengths, augmenter, *, batch_size,
-                 shuffle, seed):
+    def __init__(self, X, y, sample_weight, lengths, *, batch_size, shuffle, seed,
+                 augmenter=None, bucketed=False, compiled=False):
         super().__init__()
         self.X, self.y, self.sample_weight = X, y, sample_weight
-        self.lengths = lengths
+        self.lengths = np.asarray(lengths)
         self.augmenter = augmenter
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.bucketed = bucketed
+        self.compiled = compiled
         self.rng = np.random.default_rng(seed)
-        self.order = np.arange(len(X))
         self.on_epoch_end()
 
     def __len__(self):
         return math.ceil(len(self.X) / self.batch_size)
 
+    def _batches(self):
+        n, size = len(self.X), self.batch_size
+        if not self.bucketed:
+            order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+            return [order[i:i + size] for i in range(0, n, size)]
+        noise = self.rng.random(n) if self.shuffle else np.zeros(n)
+        order = np.lexsort((noise, self.lengths))
+        # The one short batch sits at a random place in the length order.
+        n_full, rest = divmod(n, size)
+        cut = n_full * size
+        if self.shuffle and rest:
+            cut = self.rng.integers(0, n_full + 1) * size
+        bounds = [*range(0, cut, size), cut, *range(cut + rest, n, size), n]
+        batches = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+        if self.shuffle:
+            self.rng.shuffle(batches)
+        return batches
+
+    def padded_steps(self):
+        """Sequence x timestep passes of one epoch, padding included."""
+        return sum(len(batch) * self._width(batch) for batch in self.batches)
+
+    def _width(self, batch):
+        if not self.bucketed:
+            return self.X.shape[1]
+        return min(bucket_length(self.lengths[batch].max(), self.compiled),
+                   self.X.shape[1])
+
+    def widths(self):
+        """The padded lengths the batches of an epoch can take."""
+        if not self.bucketed:
+            return {self.X.shape[1]}
+        return {min(bucket_length(length, self.compiled), self.X.shape[1])
+                for length in np.unique(self.lengths)}
+
     def __getitem__(self, index):
-        batch = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        X = self.augmenter.augment(self.X[batch], self.lengths[batch], self.rng)
+        batch = np.sort(self.batches[index])
+        X = self.X[batch, :self._width(batch)]
+        if self.augmenter is not None:
+            X = self.augmenter.augment(X, self.lengths[batch], self.rng)
         if self.sample_weight is None:
             return X, self.y[batch]
         return X, self.y[batch], self.sample_weight[batch]
 
     def on_epoch_end(self):
-        if self.shuffle:
-            self.rng.shuffle(self.order)
+        self.batches = self._batches()
+        # Keras' TensorFlow adapter takes the batches' shape from the first two
+        # batches (a dimension they share is fixed): let them differ in length
+        # whenever the epoch's batches do.
+        widths = [self._width(batch) for batch in self.batches]
+        other = next((i for i, w in enumerate(widths) if w != widths[0]), None)
+        if other is not None and widths[1] == widths[0]:
+            self.batches[1], self.batches[other] = self.batches[other], self.batches[1]

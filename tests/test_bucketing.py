@@ -1,0 +1,114 @@
+"""Length-bucketed training batches for variable-length sequences (``_training``)."""
+
+import keras
+import numpy as np
+import pytest
+from conftest import ONE_DIRECTION
+
+from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn._network import build_network
+from sklearn_rnn._training import SequenceBatches, bucket_length
+
+PAD = -1e9
+
+
+def test_bucket_lengths_are_exact_on_the_graph_and_a_small_set_compiled():
+    assert [bucket_length(n, compiled=False) for n in (1, 7, 300)] == [1, 7, 300]
+    assert [bucket_length(n, compiled=True) for n in (3, 5, 6, 7, 9, 13, 300, 385)] == [
+        3, 6, 6, 8, 12, 16, 384, 512]
+    shapes = {bucket_length(n, compiled=True) for n in range(50, 1001)}
+    assert shapes == {64, 96, 128, 192, 256, 384, 512, 768, 1024}
+    assert all(n <= bucket_length(n, True) < 1.5 * n + 1 for n in range(5, 2000))
+
+
+def padded(lengths, n_features=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.full((len(lengths), max(lengths), n_features), PAD, dtype="float32")
+    for i, length in enumerate(lengths):
+        X[i, :length] = rng.normal(size=(length, n_features))
+    return X
+
+
+def test_batches_hold_similar_lengths_padded_to_their_own():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 200, size=100)
+    X, y = padded(lengths), np.arange(100) % 2
+    batches = SequenceBatches(X, y, None, lengths, batch_size=10, shuffle=True, seed=0,
+                              bucketed=True)
+    seen, widths = [], []
+    for _epoch in range(2):
+        drawn = [batches[i] for i in range(len(batches))]
+        order = np.concatenate(batches.batches)
+        assert sorted(order) == list(range(100))  # every sequence once per epoch
+        seen.append([tuple(b) for b in batches.batches])
+        for (xb, _), idx in zip(drawn, batches.batches, strict=True):
+            assert xb.shape[1] == lengths[idx].max()  # its own longest sequence
+            widths.append(xb.shape[1])
+        batches.on_epoch_end()
+    assert seen[0] != seen[1]  # reshuffled every epoch
+    # Sorted by length: padding is a small fraction, against pad-to-longest.
+    assert batches.padded_steps() < 0.6 * 100 * lengths.max()
+    assert len(set(widths)) > 5
+
+
+def test_compiled_batches_take_few_shapes_and_no_sequence_is_cut():
+    lengths = np.random.default_rng(1).integers(50, 1001, size=300)
+    batches = SequenceBatches(padded(lengths, 1), np.zeros(300), None, lengths,
+                              batch_size=32, shuffle=True, seed=0, bucketed=True,
+                              compiled=True)
+    shapes = {batches[i][0].shape for i in range(len(batches))}
+    assert len({s[1] for s in shapes}) <= 9 and len({s[0] for s in shapes}) == 2
+    for i, idx in enumerate(batches.batches):
+        assert batches[i][0].shape[1] >= lengths[idx].max()
+
+
+@pytest.mark.parametrize("cell_type", ["lstm", "gru"])
+def test_a_batch_trains_the_same_however_much_it_is_padded(cell_type):
+    # One training step on the same two sequences, padded to 6 or to 15 steps,
+    # leaves identical weights: loss and gradients ignore the padding.
+    params = dict(cell_type=cell_type, units=3, n_layers=1, bidirectional=True,
+                  pooling="max", dense_units=None, dropout=0.0, recurrent_dropout=0.0,
+                  spatial_dropout=0.0, l2=0.0, embedding_dim=None, embedding_l2=0.0)
+    meta = dict(n_features=2, n_classes=2, vocab_size=None, mask_value=PAD,
+                pool_in_loop=True)
+    X = padded([4, 6], seed=3)
+    weights = []
+    for width in (6, 15):
+        keras.utils.set_random_seed(0)
+        model = build_network(params, meta)
+        model.compile(keras.optimizers.SGD(0.5), "sparse_categorical_crossentropy")
+        Xw = np.full((2, width, 2), PAD, dtype="float32")
+        Xw[:, :6] = X
+        model.train_on_batch(Xw, np.array([0, 1]))
+        weights.append(model.get_weights())
+    for a, b in zip(*weights, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+def test_variable_length_fit_trains_in_buckets_and_matches_pad_to_longest(monkeypatch):
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(3, 40, size=64)
+    X = [rng.normal(size=(n, 2)).astype("float32") for n in lengths]
+    y = (lengths > 20).astype(int)
+    widths = []
+    getitem = SequenceBatches.__getitem__
+
+    def record(self, index):
+        batch = getitem(self, index)
+        widths.append(batch[0].shape[1])
+        return batch
+
+    monkeypatch.setattr(SequenceBatches, "__getitem__", record)
+    clf = RNNSequenceClassifier(units=3, epochs=2, batch_size=8, random_state=0,
+                                jit_compile=False, **ONE_DIRECTION).fit(X, y)
+    assert widths and max(widths) == lengths.max() and min(widths) < lengths.max() / 2
+    # shuffle=False sees the same batches whatever the padding: bucketed training
+    # ends where padding every batch to the longest sequence would.
+    unshuffled = dict(units=3, epochs=2, batch_size=8, random_state=0, shuffle=False,
+                      jit_compile=False, **ONE_DIRECTION)
+    bucketed = RNNSequenceClassifier(**unshuffled).fit(X, y)
+    monkeypatch.setattr(SequenceBatches, "_width", lambda self, batch: self.X.shape[1])
+    longest = RNNSequenceClassifier(**unshuffled).fit(X, y)
+    np.testing.assert_allclose(bucketed.predict_proba(X), longest.predict_proba(X),
+                               rtol=0, atol=1e-5)
+    assert clf.n_iter_ == 2

@@ -1,0 +1,193 @@
+"""``jit_compile``: XLA-compiled train steps, where "auto" compiles, the fallback."""
+
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from conftest import ONE_DIRECTION, ordered_sequences
+
+from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn import _compilation as compilation
+from sklearn_rnn.augmentation import SequenceAugmenter
+
+on_tensorflow = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                                   reason="jit_compile decisions are TensorFlow's")
+
+TINY = dict(units=3, epochs=1, batch_size=16, random_state=0)
+LONG_FIT = dict(cell_type="lstm", n_layers=1, bidirectional=False, masked=False,
+                sequence_steps=10**7, n_shapes=2)
+
+
+def ragged(n=24, seed=0):
+    X, y = ordered_sequences(n_samples=n, n_timesteps=9, seed=seed)
+    lengths = np.random.default_rng(seed).integers(3, 10, size=n)
+    return [x[:length] for x, length in zip(X, lengths, strict=True)], y
+
+
+@on_tensorflow
+def test_auto_compiles_only_where_it_pays(monkeypatch):
+    monkeypatch.setattr(compilation, "gpu_available", lambda: False)
+    monkeypatch.setattr(compilation, "prefer_single_threaded_ops", lambda: 1)
+    assert compilation.auto_declines(**LONG_FIT) == []
+    assert compilation.auto_declines(**dict(LONG_FIT, cell_type="gru")) == []
+    declined = {
+        "SimpleRNN": dict(cell_type="simple_rnn"),
+        "stacked": dict(n_layers=2),
+        "directions": dict(bidirectional=True),
+        "masked": dict(masked=True),
+        "too short": dict(sequence_steps=10**5),
+    }
+    for reason, change in declined.items():
+        reasons = compilation.auto_declines(**dict(LONG_FIT, **change))
+        assert len(reasons) == 1 and reason in reasons[0], (change, reasons)
+    monkeypatch.setattr(compilation, "prefer_single_threaded_ops", lambda: None)
+    assert "intra-op" in compilation.auto_declines(**LONG_FIT)[0]
+    monkeypatch.setattr(compilation, "gpu_available", lambda: True)
+    assert "cuDNN" in compilation.auto_declines(**LONG_FIT)[0]
+
+
+@on_tensorflow
+def test_jit_compile_true_false_and_auto_on_a_short_fit(data3d):
+    X, y = data3d
+    assert RNNSequenceClassifier(jit_compile=True, **TINY, **ONE_DIRECTION).fit(
+        X, y).jit_compile_ is True
+    assert RNNSequenceClassifier(jit_compile=False, **TINY, **ONE_DIRECTION).fit(
+        X, y).jit_compile_ is False
+    # 48 sequences of 8 steps: far too short to repay a compilation.
+    assert RNNSequenceClassifier(**TINY, **ONE_DIRECTION).fit(X, y).jit_compile_ is False
+
+
+def test_bad_jit_compile_is_rejected(data3d):
+    with pytest.raises(ValueError, match="jit_compile"):
+        RNNSequenceClassifier(jit_compile="always", **TINY).fit(*data3d)
+
+
+NETWORK_OPTIONS = {
+    "last": dict(ONE_DIRECTION),
+    "max": dict(bidirectional=False, pooling="max"),
+    "mean, bidirectional": dict(bidirectional=True, pooling="mean"),
+    "gru, two layers": dict(cell_type="gru", n_layers=2, pooling="max"),
+    "simple_rnn, dense, l2": dict(cell_type="simple_rnn", dense_units=4, l2=1e-3,
+                                  **ONE_DIRECTION),
+}
+
+
+@on_tensorflow
+@pytest.mark.parametrize("options", NETWORK_OPTIONS.values(), ids=NETWORK_OPTIONS.keys())
+def test_compiled_and_graph_training_agree(options, data3d):
+    X, y = data3d
+    fits = [RNNSequenceClassifier(jit_compile=jit, **TINY, **options).fit(X, y)
+            for jit in (True, False)]
+    assert [f.jit_compile_ for f in fits] == [True, False]
+    np.testing.assert_allclose(fits[0].history_["loss"], fits[1].history_["loss"],
+                               rtol=1e-5)
+    np.testing.assert_allclose(fits[0].predict_proba(X), fits[1].predict_proba(X),
+                               rtol=0, atol=1e-5)
+
+
+TRAINING_OPTIONS = {
+    "dropouts": dict(dropout=0.2, recurrent_dropout=0.2, spatial_dropout=0.1),
+    "class and sample weights": dict(class_weight="balanced"),
+    "cyclic schedule": dict(lr_schedule="triangular2"),
+    "plateau schedule": dict(lr_schedule="plateau"),
+    "early stopping": dict(early_stopping=True, validation_fraction=0.25, epochs=2),
+    "augmentation": dict(augmentation=SequenceAugmenter(jitter=0.05, time_shift=1)),
+}
+
+
+@on_tensorflow
+@pytest.mark.parametrize("options", TRAINING_OPTIONS.values(), ids=TRAINING_OPTIONS.keys())
+def test_every_training_option_works_compiled_and_is_reproducible(options, data3d):
+    X, y = data3d
+    weights = np.linspace(0.5, 1.5, len(y))
+    fits = [RNNSequenceClassifier(jit_compile=True, **dict(TINY, **options),
+                                  **ONE_DIRECTION).fit(X, y, sample_weight=weights)
+            for _ in range(2)]
+    assert fits[0].jit_compile_
+    np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
+
+
+@on_tensorflow
+@pytest.mark.parametrize("input_kind", ["ragged", "tokens"])
+def test_masked_input_trains_compiled_in_length_buckets(input_kind):
+    X, y = ragged()
+    options = {}
+    if input_kind == "tokens":
+        X = [np.abs(np.round(x[:, 0] * 3)).astype(int) + 1 for x in X]
+        options = dict(embedding_dim=3)
+    fits = [RNNSequenceClassifier(jit_compile=jit, **TINY, **options, **ONE_DIRECTION)
+            .fit(X, y) for jit in (True, False)]
+    assert [f.jit_compile_ for f in fits] == [True, False]
+    np.testing.assert_allclose(fits[0].predict_proba(X), fits[1].predict_proba(X),
+                               rtol=0, atol=1e-5)
+
+
+@on_tensorflow
+def test_partial_fit_and_warm_start_continue_a_compiled_model(data3d):
+    X, y = data3d
+    clf = RNNSequenceClassifier(jit_compile=True, **TINY, **ONE_DIRECTION)
+    clf.partial_fit(X, y, classes=[0, 1]).partial_fit(X, y)
+    assert clf.jit_compile_ and clf.n_iter_ == 2
+    clf = RNNSequenceClassifier(jit_compile=True, warm_start=True, **TINY, **ONE_DIRECTION)
+    model = clf.fit(X, y).model_
+    weights = [w.copy() for w in model.get_weights()]
+    assert clf.fit(X, y).model_ is model and clf.jit_compile_
+    assert any(not np.array_equal(a, b) for a, b in zip(weights, model.get_weights(),
+                                                        strict=True))
+
+
+@on_tensorflow
+def test_network_xla_cannot_compile_falls_back_to_the_graph(monkeypatch, data3d):
+    import tensorflow as tf
+
+    from sklearn_rnn import _classifier
+
+    def with_host_op(params, meta):
+        model = build(params, meta)
+        inputs = model.inputs[0]
+        # numpy_function runs Python on the host: XLA cannot compile it.
+        host = keras.layers.Lambda(lambda t: t + 0.0 * tf.ensure_shape(tf.numpy_function(
+            lambda a: a, [t], tf.float32, stateful=False), t.shape))(model.outputs[0])
+        return keras.Model(inputs, host)
+
+    build = _classifier.build_network
+    monkeypatch.setattr(_classifier, "build_network", with_host_op)
+    X, y = data3d
+    with pytest.warns(RuntimeWarning, match="XLA could not compile"):
+        clf = RNNSequenceClassifier(jit_compile=True, **TINY, **ONE_DIRECTION).fit(X, y)
+    assert clf.jit_compile_ is False and clf.n_iter_ == 1
+    reference = RNNSequenceClassifier(jit_compile=False, **TINY, **ONE_DIRECTION)
+    monkeypatch.setattr(_classifier, "build_network", build)
+    np.testing.assert_allclose(clf.predict_proba(X), reference.fit(X, y).predict_proba(X),
+                               atol=1e-6)
+
+
+@on_tensorflow
+def test_a_compiled_fit_leaves_prediction_on_the_graph_executor(data3d):
+    X, y = data3d
+    clf = RNNSequenceClassifier(jit_compile=True, **TINY, **ONE_DIRECTION).fit(X, y)
+    assert clf.model_.jit_compile is False
+    clf.predict_proba(X[:3])  # a new shape: traced, never compiled by XLA
+    assert clf.model_.jit_compile is False
+
+
+@on_tensorflow
+def test_first_fit_gives_tensorflow_one_intra_op_thread_unless_the_user_chose():
+    code = ("import numpy as np, tensorflow as tf; from sklearn_rnn import "
+            "RNNSequenceClassifier as C; C(units=2, epochs=1, bidirectional=False, "
+            "pooling='last').fit(np.zeros((8, 3, 1)), [0, 1] * 4); "
+            "print(tf.config.threading.get_intra_op_parallelism_threads())")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TF_NUM_") and k != "OMP_NUM_THREADS"}
+
+    def threads(pre="", **extra):
+        return subprocess.run([sys.executable, "-c", pre + code], env={**env, **extra},
+                              capture_output=True, text=True, check=True).stdout.split()[-1]
+
+    assert threads() == "1"
+    # The user's choice wins: an environment variable, or a runtime already started.
+    assert threads(TF_NUM_INTRAOP_THREADS="2") == "0"  # TF reports env settings as 0
+    assert threads(pre="import tensorflow as tf; tf.constant(1) + 1; ") == "0"
