@@ -66,20 +66,37 @@ UNITS = 64
 BATCH_SIZE = 64
 LEARNING_RATE = 1e-3
 
-TRAIN_CONTESTANTS = ("ours", "keras", "scikeras", "torch")
+TRAIN_CONTESTANTS = ("ours", "keras", "keras_xla_1thread", "scikeras", "torch", "ours_jax",
+                     "ours_default", "keras_default")
+"""Network A (one LSTM read at its last step) for the first six, the package's
+default network (bidirectional LSTM, max over time) for the last two."""
+
+CONTESTANT_ENV = {
+    "ours_jax": {"KERAS_BACKEND": "jax"},
+    # Hand-written Keras with the settings the package's "auto" picks for network A.
+    "keras_xla_1thread": {"TF_NUM_INTRAOP_THREADS": "1"},
+}
+TRAIN_RATIOS = (
+    ("ours", "keras"), ("ours", "keras_xla_1thread"), ("ours", "scikeras"),
+    ("ours", "torch"), ("ours_jax", "torch"), ("ours_default", "keras_default"),
+)
+VARLEN_CONTESTANTS = ("ours", "keras_padded", "keras_padded_1thread")
+VARLEN_ENV = {"keras_padded_1thread": {"TF_NUM_INTRAOP_THREADS": "1"}}
 
 SETTINGS = {
     "quick": {
         "train_samples": 1024, "train_epochs": 4, "train_rounds": 3,
         "predict_rounds": 3, "latency_calls": 10, "bulk_rounds": 2,
         "import_repeats": 7, "grid_samples": 1024, "grid_epochs": 4, "grid_folds": 3,
-        "grid_rounds": 1,
+        "grid_rounds": 1, "varlen_samples": 256, "varlen_epochs": 3, "varlen_rounds": 3,
+        "vowels_epochs": 6,
     },
     "full": {
-        "train_samples": 2048, "train_epochs": 6, "train_rounds": 5,
+        "train_samples": 2048, "train_epochs": 5, "train_rounds": 5,
         "predict_rounds": 7, "latency_calls": 30, "bulk_rounds": 5,
         "import_repeats": 15, "grid_samples": 2048, "grid_epochs": 6, "grid_folds": 3,
-        "grid_rounds": 3,
+        "grid_rounds": 3, "varlen_samples": 512, "varlen_epochs": 4, "varlen_rounds": 5,
+        "vowels_epochs": 10,
     },
 }
 
@@ -121,22 +138,44 @@ def median(values):
     return float(statistics.median(values)) if values else None
 
 
-def keras_model(n_features=N_FEATURES, n_classes=N_CLASSES, units=UNITS):
+def keras_model(n_features=N_FEATURES, n_classes=N_CLASSES, units=UNITS, *,
+                network="A", mask_value=None, jit_compile="auto"):
     """The benchmark network written by hand in Keras (compiled as the estimator
-    compiles its own: Adam, sparse categorical cross-entropy, accuracy)."""
+    compiles its own: Adam, sparse categorical cross-entropy, accuracy).
+
+    ``network="A"``: one LSTM read at its last step; ``"default"``: the package's
+    default network, a bidirectional LSTM with max pooling over time (Keras'
+    ``GlobalMaxPooling1D``: no mask, so masked input takes ``"default"`` only
+    with ``mask_value`` None)."""
     import keras
 
-    model = keras.Sequential([
-        keras.Input((None, n_features)),
-        keras.layers.LSTM(units),
-        keras.layers.Dense(n_classes, activation="softmax"),
-    ])
+    layers = [keras.Input((None, n_features))]
+    if mask_value is not None:
+        layers.append(keras.layers.Masking(mask_value))
+    if network == "A":
+        layers.append(keras.layers.LSTM(units))
+    else:
+        layers.append(keras.layers.Bidirectional(
+            keras.layers.LSTM(units, return_sequences=True)))
+        layers.append(keras.layers.GlobalMaxPooling1D() if mask_value is None
+                      else _masked_max_pooling())
+    layers.append(keras.layers.Dense(n_classes, activation="softmax"))
+    model = keras.Sequential(layers)
     model.compile(
         optimizer=keras.optimizers.Adam(LEARNING_RATE),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        jit_compile=jit_compile,
     )
     return model
+
+
+def _masked_max_pooling():
+    """Max over unmasked steps, as a tutorial writes it (Keras' GlobalMaxPooling1D
+    ignores the mask)."""
+    from sklearn_rnn._layers import MaskedGlobalMaxPooling1D
+
+    return MaskedGlobalMaxPooling1D()
 
 
 def backend_threads():
@@ -205,20 +244,25 @@ def _train_keras_family(contestant, X, y, epochs):
     clock = _EpochClock()
     with _clocked_keras_fits(clock):
         start = time.perf_counter()
-        if contestant == "ours":
+        if contestant in ("ours", "ours_jax", "ours_default"):
             from sklearn_rnn import RNNSequenceClassifier
 
+            network = {} if contestant == "ours_default" else PLAIN_LSTM
             clf = RNNSequenceClassifier(
                 units=UNITS, epochs=epochs, batch_size=BATCH_SIZE,
-                learning_rate=LEARNING_RATE, random_state=0, **PLAIN_LSTM,
+                learning_rate=LEARNING_RATE, random_state=0, **network,
             ).fit(X, y)
             loss = clf.history_["loss"][-1]
-        elif contestant == "keras":
+            extra = {"jit_compile_": bool(clf.jit_compile_)}
+        elif contestant in ("keras", "keras_xla_1thread", "keras_default"):
             keras.utils.set_random_seed(0)
-            model = keras_model()
+            model = keras_model(
+                network="default" if contestant == "keras_default" else "A",
+                jit_compile=True if contestant == "keras_xla_1thread" else "auto")
             history = model.fit(X, y, batch_size=BATCH_SIZE, epochs=epochs,
                                 shuffle=True, verbose=0)
             loss = history.history["loss"][-1]
+            extra = {"jit_compile": bool(model.jit_compile)}
         elif contestant == "scikeras":
             from scikeras.wrappers import KerasClassifier
 
@@ -229,10 +273,11 @@ def _train_keras_family(contestant, X, y, epochs):
                 epochs=epochs, batch_size=BATCH_SIZE, verbose=0,
             ).fit(X, y)
             loss = clf.history_["loss"][-1]
+            extra = {}
         else:
             raise ValueError(contestant)
         end = time.perf_counter()
-    return start, clock.epoch_ends, clock.cpu_ends, end, float(loss)
+    return start, clock.epoch_ends, clock.cpu_ends, end, float(loss), extra
 
 
 def _train_torch(X, y, epochs):
@@ -269,7 +314,38 @@ def _train_torch(X, y, epochs):
             optimizer.step()
         epoch_ends.append(time.perf_counter())
         cpu_ends.append(cpu_seconds())
-    return start, epoch_ends, cpu_ends, time.perf_counter(), loss.item()
+    return start, epoch_ends, cpu_ends, time.perf_counter(), loss.item(), {}
+
+
+def other_processes_busy(seconds=0.5):
+    """Cores kept busy by processes other than this one over ``seconds``
+    (from /proc/stat and this process's own CPU time): a shared machine's load
+    at the moment a measurement starts."""
+    def snapshot():
+        with open("/proc/stat") as f:
+            fields = [float(v) for v in f.readline().split()[1:]]
+        idle = fields[3] + fields[4]
+        return sum(fields) - idle, cpu_seconds()
+
+    (busy0, own0), start = snapshot(), time.perf_counter()
+    time.sleep(seconds)
+    (busy1, own1), wall = snapshot(), time.perf_counter() - start
+    ticks = os.sysconf("SC_CLK_TCK")
+    return max(0.0, ((busy1 - busy0) / ticks - (own1 - own0)) / wall)
+
+
+def _epoch_figures(n, start, epoch_ends, cpu_ends, end):
+    steady = epoch_ends[-1] - epoch_ends[0]
+    steady_cpu = cpu_ends[-1] - cpu_ends[0]
+    return {
+        "fit_seconds": end - start,
+        "first_epoch_seconds": epoch_ends[0] - start,
+        "steady_seconds": steady,
+        "steady_seq_per_s": n * (len(epoch_ends) - 1) / steady,
+        "steady_seq_per_cpu_s": n * (len(epoch_ends) - 1) / steady_cpu,
+        "fit_seq_per_s": n * len(epoch_ends) / (end - start),
+        "epochs": len(epoch_ends),
+    }
 
 
 def worker_train(spec):
@@ -285,33 +361,85 @@ def worker_train(spec):
         keras.utils.set_random_seed(0)
         if contestant == "scikeras":
             import scikeras.wrappers  # noqa: F401
-        if contestant == "ours":
+        if contestant.startswith("ours"):
             import sklearn_rnn._classifier  # noqa: F401
     rss_before = rss_mb()
     load_before = os.getloadavg()[0]
+    busy_before = other_processes_busy()
     if contestant == "torch":
-        start, epoch_ends, cpu_ends, end, loss = _train_torch(X, y, epochs)
+        start, epoch_ends, cpu_ends, end, loss, extra = _train_torch(X, y, epochs)
     else:
-        start, epoch_ends, cpu_ends, end, loss = _train_keras_family(
+        start, epoch_ends, cpu_ends, end, loss, extra = _train_keras_family(
             contestant, X, y, epochs)
-    n = len(X)
-    steady = epoch_ends[-1] - epoch_ends[0]
-    steady_cpu = cpu_ends[-1] - cpu_ends[0]
     return {
         "contestant": contestant,
-        "fit_seconds": end - start,
-        "first_epoch_seconds": epoch_ends[0] - start,
-        "steady_seconds": steady,
-        "steady_seq_per_s": n * (len(epoch_ends) - 1) / steady,
-        "steady_seq_per_cpu_s": n * (len(epoch_ends) - 1) / steady_cpu,
+        **_epoch_figures(len(X), start, epoch_ends, cpu_ends, end),
         "load_average_1min": [load_before, os.getloadavg()[0]],
-        "fit_seq_per_s": n * len(epoch_ends) / (end - start),
-        "epochs": len(epoch_ends),
+        "other_processes_cores_busy": busy_before,
         "final_loss": loss,
         "rss_before_fit_mb": rss_before,
         "peak_rss_mb": peak_rss_mb(),
         "threads": backend_threads(),
+        **extra,
     }
+
+
+def variable_length_data(dataset, n_samples, seed=0):
+    """Variable-length sequences: ``"synthetic"`` (lengths uniform in 50-1000, the
+    class sets where a bump sits, as ``make_data``) or ``"JapaneseVowels"`` (aeon's
+    training split, lengths 7-29, 12 channels)."""
+    import numpy as np
+
+    if dataset == "JapaneseVowels":
+        from aeon.datasets import load_classification
+
+        X, y = load_classification("JapaneseVowels", split="train")
+        X = [np.asarray(x, dtype=np.float32).T for x in X]
+        return X, np.unique(y, return_inverse=True)[1]
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(50, 1001, size=n_samples)
+    y = rng.integers(0, N_CLASSES, size=n_samples)
+    X = []
+    for length, label in zip(lengths, y, strict=True):
+        x = rng.normal(size=(length, N_FEATURES)).astype(np.float32)
+        x[int((label + 0.5) * length / N_CLASSES), 0] += 3.0
+        X.append(x)
+    return X, y
+
+
+def worker_varlen(spec):
+    """One variable-length training run: ours (length buckets) or hand-written
+    Keras on the sequences padded to the longest and masked (what the package did
+    before buckets), both on the package's default network."""
+    import keras
+
+    from sklearn_rnn import RNNSequenceClassifier
+    from sklearn_rnn._classifier import PAD_VALUE
+    from sklearn_rnn._sequences import pad_sequences
+
+    X, y = variable_length_data(spec["dataset"], spec["n_samples"])
+    keras.utils.set_random_seed(0)
+    clock = _EpochClock()
+    busy_before = other_processes_busy()
+    with _clocked_keras_fits(clock):
+        start = time.perf_counter()
+        if spec["contestant"] == "ours":
+            clf = RNNSequenceClassifier(units=UNITS, epochs=spec["epochs"],
+                                        batch_size=BATCH_SIZE, random_state=0).fit(X, y)
+            extra = {"jit_compile_": bool(clf.jit_compile_)}
+        else:
+            padded = pad_sequences(X, value=PAD_VALUE)
+            model = keras_model(X[0].shape[1], int(y.max()) + 1, network="default",
+                                mask_value=PAD_VALUE)
+            model.fit(padded, y, batch_size=BATCH_SIZE, epochs=spec["epochs"],
+                      shuffle=True, verbose=0)
+            extra = {}
+        end = time.perf_counter()
+    lengths = [len(x) for x in X]
+    return {"contestant": spec["contestant"], "dataset": spec["dataset"],
+            **_epoch_figures(len(X), start, clock.epoch_ends, clock.cpu_ends, end),
+            "lengths": [min(lengths), int(statistics.median(lengths)), max(lengths)],
+            "other_processes_cores_busy": busy_before, **extra}
 
 
 # ------------------------------------------------------------- predict worker
@@ -406,6 +534,13 @@ def worker_predict(spec):
             lambda x: model.predict(x, batch_size=1024, verbose=0),
         "keras model.predict (batch_size=32)": lambda x: model.predict(x, verbose=0),
     }
+    # The first call of each on this shape: ours compiles its step here (a call of
+    # at least 8 chunks of 1024), model.predict traces its own.
+    result["bulk_first_call_s"] = {}
+    for name in ("ours.predict_proba", "keras model.predict(batch_size=1024)"):
+        start = time.perf_counter()
+        bulk[name](X_bulk)
+        result["bulk_first_call_s"][name] = time.perf_counter() - start
     for fn in bulk.values():
         fn(X_bulk[:2048])
     rounds = {name: [] for name in bulk}
@@ -482,44 +617,92 @@ def worker_gridsearch(spec):
 
 # ---------------------------------------------------------------- the runner
 WORKERS = {"train": worker_train, "predict": worker_predict,
-           "gridsearch": worker_gridsearch}
+           "gridsearch": worker_gridsearch, "varlen": worker_varlen}
 
 
-def run_worker(kind, spec, backend, timeout=1800):
-    """Run one measurement in a fresh interpreter with KERAS_BACKEND=backend."""
+def run_worker(kind, spec, backend, timeout=1800, env=None):
+    """Run one measurement in a fresh interpreter with KERAS_BACKEND=backend (and
+    ``env`` on top)."""
     return _report.run_json_worker("benchmarks.throughput", [kind, json.dumps(spec)],
-                                   env={"KERAS_BACKEND": backend},
+                                   env={"KERAS_BACKEND": backend, **(env or {})},
                                    timeout=timeout)
 
 
-def measure_train(backend, settings, contestants, log):
+def _round_robin(contestants, n_rounds, run, log, label):
+    """``run(contestant)`` for every contestant in every round, the order reversed
+    every other round; the per-contestant lists of results."""
     rounds = {c: [] for c in contestants}
-    for r in range(settings["train_rounds"]):
+    for r in range(n_rounds):
         order = contestants if r % 2 == 0 else contestants[::-1]
         for contestant in order:
-            spec = {"contestant": contestant, "n_samples": settings["train_samples"],
-                    "epochs": settings["train_epochs"]}
-            res = run_worker("train", spec, backend)
+            res = run(contestant)
             rounds[contestant].append(res)
-            log(f"  train round {r + 1} {contestant:9s} steady "
+            log(f"  {label} round {r + 1} {contestant:20s} steady "
                 f"{res['steady_seq_per_s']:7.0f} seq/s, fit {res['fit_seconds']:.2f} s, "
-                f"first epoch {res['first_epoch_seconds']:.2f} s, "
-                f"peak RSS {res['peak_rss_mb']:.0f} MB")
+                f"first epoch {res['first_epoch_seconds']:.2f} s, other processes "
+                f"{res['other_processes_cores_busy']:.2f} cores")
+    return rounds
+
+
+RATIO_KEYS = ("steady_seq_per_s", "steady_seq_per_cpu_s", "fit_seq_per_s")
+
+
+def _ratio(rounds, a, b, key):
+    """Median over rounds of the per-round ratio a/b, and its range."""
+    per_round = [x[key] / y[key] for x, y in zip(rounds[a], rounds[b], strict=True)]
+    return {"median": median(per_round), "min": min(per_round), "max": max(per_round)}
+
+
+def _summary(rounds, keys):
     summary = {}
     for c, runs in rounds.items():
-        summary[c] = {key: median([run[key] for run in runs]) for key in (
-            "steady_seq_per_s", "steady_seq_per_cpu_s", "fit_seq_per_s", "fit_seconds",
-            "first_epoch_seconds", "rss_before_fit_mb", "peak_rss_mb", "final_loss")}
-        summary[c]["threads"] = runs[0]["threads"]
-    ratios = {}
-    for c in contestants:
-        if c == "ours":
-            continue
-        # Per round (side by side), then the median over rounds.
-        for key in ("steady_seq_per_s", "steady_seq_per_cpu_s", "fit_seq_per_s"):
-            ratios.setdefault(f"ours/{c}", {})[key] = median([
-                a[key] / b[key] for a, b in zip(rounds["ours"], rounds[c], strict=True)])
+        summary[c] = {key: median([run[key] for run in runs]) for key in keys}
+        for flag in ("jit_compile_", "jit_compile", "threads", "lengths"):
+            if flag in runs[0]:
+                summary[c][flag] = runs[0][flag]
+    return summary
+
+
+def measure_train(backend, settings, contestants, log):
+    def run(contestant):
+        spec = {"contestant": contestant, "n_samples": settings["train_samples"],
+                "epochs": settings["train_epochs"]}
+        env = CONTESTANT_ENV.get(contestant, {})
+        return run_worker("train", spec, env.get("KERAS_BACKEND", backend), env=env)
+
+    rounds = _round_robin(contestants, settings["train_rounds"], run, log, "train")
+    summary = _summary(rounds, (
+        "steady_seq_per_s", "steady_seq_per_cpu_s", "fit_seq_per_s", "fit_seconds",
+        "first_epoch_seconds", "rss_before_fit_mb", "peak_rss_mb", "final_loss",
+        "other_processes_cores_busy"))
+    ratios = {f"{a}/{b}": {key: _ratio(rounds, a, b, key) for key in RATIO_KEYS}
+              for a, b in TRAIN_RATIOS if a in rounds and b in rounds}
     return {"per_contestant": summary, "ratios": ratios, "rounds": rounds}
+
+
+def measure_varlen(backend, settings, log):
+    results = {}
+    for dataset in ("synthetic", "JapaneseVowels"):
+        epochs = settings["varlen_epochs"] if dataset == "synthetic" \
+            else settings["vowels_epochs"]
+
+        def run(contestant, dataset=dataset, epochs=epochs):
+            spec = {"contestant": contestant, "dataset": dataset, "epochs": epochs,
+                    "n_samples": settings["varlen_samples"]}
+            return run_worker("varlen", spec, backend, env=VARLEN_ENV.get(contestant))
+
+        rounds = _round_robin(VARLEN_CONTESTANTS, settings["varlen_rounds"], run, log,
+                              f"variable length, {dataset}")
+        results[dataset] = {
+            "per_contestant": _summary(rounds, (
+                "steady_seq_per_s", "fit_seq_per_s", "fit_seconds", "first_epoch_seconds",
+                "other_processes_cores_busy")),
+            "ratios": {f"ours/{b}": {key: _ratio(rounds, "ours", b, key)
+                                     for key in ("steady_seq_per_s", "fit_seq_per_s")}
+                       for b in VARLEN_CONTESTANTS[1:]},
+            "rounds": rounds, "epochs": epochs,
+        }
+    return results
 
 
 def measure_predict(backend, settings):
@@ -633,6 +816,11 @@ def _fmt(value, digits=1):
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def _ranged(ratio, digits=2):
+    return (f"{ratio['median']:.{digits}f} ({ratio['min']:.{digits}f}-"
+            f"{ratio['max']:.{digits}f})")
+
+
 def write_markdown(results, path):
     lines = ["# Throughput and latency", ""]
     m = results["machine"]
@@ -652,21 +840,54 @@ def write_markdown(results, path):
             lines += [f"### Training ({s['train_samples']} sequences x {N_TIMESTEPS} steps"
                       f" x {N_FEATURES} features, LSTM {UNITS}, batch {BATCH_SIZE}, "
                       f"{s['train_epochs']} epochs, {s['train_rounds']} rounds)", "",
+                      "Network A: one LSTM read at its last step (every contestant but "
+                      "the last two). Default network: the package's defaults, a "
+                      "bidirectional LSTM with max pooling over time (`ours_default`, "
+                      "`keras_default`). `keras*` are hand-written `model.fit` calls; "
+                      "`keras_xla_1thread` is network A compiled with "
+                      "`jit_compile=True` and one TensorFlow intra-op thread, the "
+                      "settings `ours` chooses for it.", "",
                       "| contestant | steady seq/s (epochs 2..E) | steady seq per CPU-s | "
-                      "whole fit seq/s | first epoch s | fit s | peak RSS MB | RSS before "
-                      "fit MB |", "|---|---|---|---|---|---|---|---|"]
+                      "whole fit seq/s | first epoch s | fit s | peak RSS MB | XLA | "
+                      "other processes, cores |", "|---|---|---|---|---|---|---|---|---|"]
             for c, v in t["per_contestant"].items():
+                xla = v.get("jit_compile_", v.get("jit_compile", False))
                 lines.append(
                     f"| {c} | {_fmt(v['steady_seq_per_s'], 0)} | "
                     f"{_fmt(v['steady_seq_per_cpu_s'], 0)} | {_fmt(v['fit_seq_per_s'], 0)}"
                     f" | {_fmt(v['first_epoch_seconds'], 2)} | {_fmt(v['fit_seconds'], 2)} | "
-                    f"{_fmt(v['peak_rss_mb'], 0)} | {_fmt(v['rss_before_fit_mb'], 0)} |")
-            lines += ["", "| ratio (per round, median) | steady | steady per CPU-s | "
-                      "whole fit |", "|---|---|---|---|"]
+                    f"{_fmt(v['peak_rss_mb'], 0)} | {'yes' if xla else 'no'} | "
+                    f"{_fmt(v.get('other_processes_cores_busy'), 2)} |")
+            lines += ["", "| ratio, median of per-round ratios (range) | steady | steady per "
+                      "CPU-s | whole fit |", "|---|---|---|---|"]
             for name, v in t["ratios"].items():
-                lines.append(f"| {name} | {_fmt(v['steady_seq_per_s'], 3)} | "
-                             f"{_fmt(v['steady_seq_per_cpu_s'], 3)} | "
-                             f"{_fmt(v['fit_seq_per_s'], 3)} |")
+                lines.append(f"| {name} | {_ranged(v['steady_seq_per_s'])} | "
+                             f"{_ranged(v['steady_seq_per_cpu_s'])} | "
+                             f"{_ranged(v['fit_seq_per_s'])} |")
+            lines.append("")
+        if "varlen" in res:
+            lines += ["### Variable-length training (the package's default network)", "",
+                      "`ours` trains in length buckets (each batch padded to its own "
+                      "length); `keras_padded` is hand-written Keras on the sequences "
+                      "padded to the longest and masked, which is what the package did "
+                      "before buckets (within 2.5% of hand-written Keras, "
+                      "`train_quick.md`); `keras_padded_1thread` the same with one "
+                      "intra-op thread, to separate the buckets' share from the "
+                      "threads'.", "",
+                      "| data | lengths (min / median / max) | epochs | contestant | "
+                      "steady seq/s | whole fit s |", "|---|---|---|---|---|---|"]
+            for dataset, v in res["varlen"].items():
+                for c, figures in v["per_contestant"].items():
+                    lengths = " / ".join(str(n) for n in figures.get("lengths", []))
+                    lines.append(f"| {dataset} | {lengths} | {v['epochs']} | {c} | "
+                                 f"{_fmt(figures['steady_seq_per_s'], 0)} | "
+                                 f"{_fmt(figures['fit_seconds'], 2)} |")
+            lines += ["", "| data | ratio, median of per-round ratios (range) | steady | "
+                      "whole fit |", "|---|---|---|---|"]
+            for dataset, v in res["varlen"].items():
+                for name, r in v["ratios"].items():
+                    lines.append(f"| {dataset} | {name} | {_ranged(r['steady_seq_per_s'])}"
+                                 f" | {_ranged(r['fit_seq_per_s'])} |")
             lines.append("")
         if "predict" in res:
             p = res["predict"]
@@ -678,6 +899,8 @@ def write_markdown(results, path):
             lines += ["", "| 10,000 sequences | seq/s |", "|---|---|"]
             for name, v in p["bulk_10000_seq_per_s"].items():
                 lines.append(f"| {name} | {_fmt(v, 0)} |")
+            for name, v in p.get("bulk_first_call_s", {}).items():
+                lines.append(f"| first call on this shape: {name} | {_fmt(v, 2)} s |")
             lines += ["", "| first / new-shape calls of ours.predict_proba | ms |", "|---|---|"]
             for name, v in p["first_call_ms"].items():
                 lines.append(f"| first call after fit: {name} | {_fmt(v, 1)} |")
@@ -734,14 +957,36 @@ def write_markdown(results, path):
 def evaluate_targets(results):
     targets = []
     for backend, res in results["backends"].items():
-        if "train" in res and "ours/keras" in res["train"]["ratios"]:
-            r = res["train"]["ratios"]["ours/keras"]
-            targets.append({
-                "target": f"[{backend}] training overhead <= 5% vs hand-written Keras "
-                          "(steady rate; whole fit)",
-                "measured": f"ours/keras = {r['steady_seq_per_s']:.3f}; "
-                            f"{r['fit_seq_per_s']:.3f}",
-                "met": r["steady_seq_per_s"] >= 0.95 and r["fit_seq_per_s"] >= 0.95})
+        if "train" in res:
+            r = res["train"]["ratios"]
+            train_targets = (
+                ("ours/keras", "steady_seq_per_s", 1.5, "epoch cost, network A: >= 1.5x "
+                 "faster than hand-written Keras on the graph executor"),
+                ("ours/keras", "fit_seq_per_s", 1.1, "whole fit (compile included), "
+                 "network A: >= 1.1x faster than hand-written Keras"),
+                ("ours_default/keras_default", "steady_seq_per_s", 1.3, "epoch cost, "
+                 "default network: >= 1.3x faster than hand-written Keras"),
+                ("ours/torch", "steady_seq_per_s", 0.5, "epoch cost, network A: ours (TF) "
+                 ">= 0.5x PyTorch by hand"),
+                ("ours_jax/torch", "steady_seq_per_s", 0.9, "epoch cost, network A: ours "
+                 "(JAX) >= 0.9x PyTorch by hand"),
+                ("ours/keras_xla_1thread", "steady_seq_per_s", 0.95, "training overhead "
+                 "<= 5% vs hand-written Keras with the same settings (steady)"),
+                ("ours/keras_xla_1thread", "fit_seq_per_s", 0.95, "training overhead "
+                 "<= 5% vs hand-written Keras with the same settings (whole fit)"),
+            )
+            for name, key, bound, label in train_targets:
+                if name in r:
+                    v = r[name][key]
+                    targets.append({"target": f"[{backend}] {label}",
+                                    "measured": f"{name} = {_ranged(v)}",
+                                    "met": v["median"] >= bound})
+        if "varlen" in res and "synthetic" in res["varlen"]:
+            v = res["varlen"]["synthetic"]["ratios"]["ours/keras_padded"]["steady_seq_per_s"]
+            targets.append({"target": f"[{backend}] variable-length training (lengths "
+                            "50-1000): >= 2x faster than padding to the longest",
+                            "measured": f"ours/keras_padded = {_ranged(v)}",
+                            "met": v["median"] >= 2})
         if "predict" in res:
             p = res["predict"]
             ratio = p["ratios"]["scikeras/ours latency n=1"]
@@ -759,11 +1004,12 @@ def evaluate_targets(results):
                     "met": ratio >= 20 and ms < 3.0})
             bulk = p["ratios"]["ours/model.predict(1024) bulk throughput"]
             targets.append({
-                "target": f"[{backend}] bulk prediction no slower than model.predict",
+                "target": f"[{backend}] bulk prediction of 10,000 sequences >= 1.5x "
+                          "faster than model.predict(batch_size=1024)",
                 "measured": f"ours/model.predict(batch_size=1024) = {bulk:.2f}; vs default "
                             f"batch_size=32: "
                             f"{p['ratios']['ours/model.predict(32) bulk throughput']:.2f}",
-                "met": bulk >= 0.95})
+                "met": bulk >= 1.5})
         if "gridsearch" in res:
             g = res["gridsearch"]["speedups"]
             cold, warm = g["n_jobs=2 vs n_jobs=1 (cold)"], g["n_jobs=2 vs n_jobs=1 (warm)"]
@@ -793,10 +1039,11 @@ def main(argv=None):
                         help="fewer samples, epochs and repeats (a few minutes)")
     parser.add_argument("--backends", default="tensorflow",
                         help="comma-separated Keras backends (tensorflow, jax)")
-    parser.add_argument("--parts", default="train,predict,import,gridsearch",
-                        help="comma-separated subset of train,predict,import,gridsearch")
+    parser.add_argument("--parts", default="train,varlen,predict,import,gridsearch",
+                        help="comma-separated subset of train,varlen,predict,import,"
+                             "gridsearch")
     parser.add_argument("--contestants", default=",".join(TRAIN_CONTESTANTS),
-                        help="training contestants (ours,keras,scikeras,torch)")
+                        help="training contestants (" + ",".join(TRAIN_CONTESTANTS) + ")")
     parser.add_argument("--output", default=str(RESULTS / "throughput"),
                         help="path prefix of the .json and .md results")
     parser.add_argument("--grid-epochs", type=int,
@@ -812,6 +1059,9 @@ def main(argv=None):
     if "torch" in contestants and importlib.util.find_spec("torch") is None:
         print("torch is not installed: skipping the PyTorch contestant")
         contestants.remove("torch")
+    if "ours_jax" in contestants and importlib.util.find_spec("jax") is None:
+        print("jax is not installed: skipping the ours_jax contestant")
+        contestants.remove("ours_jax")
 
     def log(message):
         print(message, flush=True)
@@ -831,8 +1081,16 @@ def main(argv=None):
             log(f"[{backend}] training throughput")
             res["train"] = measure_train(backend, settings, contestants, log)
             for name, ratio in res["train"]["ratios"].items():
-                log(f"  {name}: steady {ratio['steady_seq_per_s']:.3f}, "
-                    f"whole fit {ratio['fit_seq_per_s']:.3f}")
+                log(f"  {name}: steady {ratio['steady_seq_per_s']['median']:.3f}, "
+                    f"whole fit {ratio['fit_seq_per_s']['median']:.3f}")
+        if "varlen" in parts:
+            log(f"[{backend}] variable-length training")
+            res["varlen"] = measure_varlen(backend, settings, log)
+            for dataset, v in res["varlen"].items():
+                for name, ratio in v["ratios"].items():
+                    log(f"  {dataset} {name}: steady "
+                        f"{ratio['steady_seq_per_s']['median']:.2f}, whole fit "
+                        f"{ratio['fit_seq_per_s']['median']:.2f}")
         if "predict" in parts:
             log(f"[{backend}] prediction latency and throughput")
             res["predict"] = measure_predict(backend, settings)
