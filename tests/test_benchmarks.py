@@ -158,3 +158,47 @@ def test_gridsearch_speedups_are_per_round_ratios_and_cold_counts(monkeypatch, t
     throughput.write_markdown(results, tmp_path / "grid.md")
     md = (tmp_path / "grid.md").read_text()
     assert "LSTM 64 units" in md and "| n_jobs=2 | 70.0 | 55.0 |" in md
+
+
+def test_training_ratios_are_per_round_and_contestants_alternate(monkeypatch, tmp_path):
+    from benchmarks import throughput
+
+    # Steady seq/s per round; round 2 is a slow round for everybody (a busy machine).
+    rates = {"ours": [4000, 2000, 3900], "keras": [2000, 1000, 2600],
+             "torch": [7000, 3600, 7800], "ours_jax": [6400, 3000, 7000]}
+    calls = []
+
+    def fake_worker(kind, spec, backend, env=None):
+        assert kind == "train"
+        contestant = spec["contestant"]
+        calls.append(contestant)
+        assert backend == ("jax" if contestant == "ours_jax" else "tensorflow")
+        rate = rates[contestant][sum(c == contestant for c in calls) - 1]
+        return {"steady_seq_per_s": rate, "steady_seq_per_cpu_s": rate / 2,
+                "fit_seq_per_s": rate / 1.5, "fit_seconds": 1.0, "first_epoch_seconds": 0.5,
+                "rss_before_fit_mb": 1.0, "peak_rss_mb": 2.0, "final_loss": 1.0,
+                "other_processes_cores_busy": 0.0, "threads": {}}
+
+    monkeypatch.setattr(throughput, "run_worker", fake_worker)
+    contestants = ["ours", "keras", "torch", "ours_jax"]
+    settings = {**throughput.SETTINGS["quick"], "train_rounds": 3}
+    train = throughput.measure_train("tensorflow", settings, contestants, log=lambda m: None)
+    assert calls[:4] == contestants and calls[4:8] == contestants[::-1]
+    ratio = train["ratios"]["ours/keras"]["steady_seq_per_s"]
+    assert ratio == {"median": 2.0, "min": 1.5, "max": 2.0}
+    assert train["ratios"]["ours_jax/torch"]["steady_seq_per_s"]["median"] == \
+        pytest.approx(6400 / 7000)
+    assert "ours_default/keras_default" not in train["ratios"]
+
+    results = {"backends": {"tensorflow": {"train": train}}}
+    met = {t["target"].split("] ")[1][:40]: t["met"]
+           for t in throughput.evaluate_targets(results)}
+    assert met["epoch cost, network A: >= 1.5x faster th"]
+    assert met["epoch cost, network A: ours (TF) >= 0.5x "]
+    assert not met["epoch cost, network A: ours (JAX) >= 0.9"]
+    results.update(machine={"cpu": "cpu", "cores": 2, "platform": "p", "versions": {}},
+                   command="c", mode="quick", date="d", load_average_at_start=(0.1,),
+                   load_average_at_end=(0.2,), settings=settings,
+                   targets=throughput.evaluate_targets(results))
+    throughput.write_markdown(results, tmp_path / "train.md")
+    assert "| ours/keras | 2.00 (1.50-2.00) |" in (tmp_path / "train.md").read_text()
