@@ -54,7 +54,11 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
     ``cross_val_score`` and ``CalibratedClassifierCV``. The network is
     ``[Embedding | Masking] -> [SpatialDropout1D] -> n_layers x (recurrent layer
     [bidirectional] -> [Dropout]) -> pooling -> [Dense relu] -> Dense softmax``,
-    trained with sparse categorical cross-entropy.
+    trained with sparse categorical cross-entropy. On a machine without a GPU the
+    last recurrent layer pools over time inside its loop (the same function and
+    weights, faster compiled); with a GPU it returns its output sequence to a
+    pooling layer, so that Keras can use its cuDNN kernels (which
+    ``recurrent_dropout`` > 0 and compiled training forbid).
 
     TensorFlow / Keras are imported on first use, not by ``import sklearn_rnn``.
 
@@ -81,7 +85,8 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
     dense_units : int or None, default=None
         Units of an optional hidden ReLU layer before the output layer.
     dropout : float in [0, 1), default=0.0
-        Dropout on the output of each recurrent layer.
+        Dropout on the output of each recurrent layer; on the last one, with
+        ``"max"`` or ``"mean"`` pooling, on the pooled vector.
     recurrent_dropout : float in [0, 1), default=0.0
         Dropout on the recurrent state (Keras ``recurrent_dropout``).
     spatial_dropout : float in [0, 1), default=0.0

@@ -187,7 +187,7 @@ def test_training_ratios_are_per_round_and_contestants_alternate(monkeypatch, tm
     ratio = train["ratios"]["ours/keras"]["steady_seq_per_s"]
     assert ratio == {"median": 2.0, "min": 1.5, "max": 2.0}
     assert train["ratios"]["ours_jax/torch"]["steady_seq_per_s"]["median"] == \
-        pytest.approx(6400 / 7000)
+        pytest.approx(7000 / 7800)  # the median of 0.914, 0.833 and 0.897
     assert "ours_default/keras_default" not in train["ratios"]
 
     results = {"backends": {"tensorflow": {"train": train}}}

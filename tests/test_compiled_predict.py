@@ -163,3 +163,25 @@ def test_pickled_estimator_serves_again(clf):
     restored = pickle.loads(pickle.dumps(clf))
     assert state(restored.model_) is None
     np.testing.assert_allclose(call(restored, x, HOT_CALLS + 1)[-1], expected, atol=1e-6)
+
+
+@on_tensorflow
+def test_large_calls_compile_their_chunk_shape_at_once(clf, monkeypatch):
+    from sklearn_rnn._scikeras_fixes import predict_on_batches
+
+    chunk = 16
+    X = ordered_sequences(n_samples=compiled.BULK_MIN_CHUNKS * chunk + 5, seed=8)[0]
+    monkeypatch.setenv(compiled.ENV_SWITCH, "0")
+    graph = predict_on_batches(clf.model_, X, batch_size=chunk)
+    monkeypatch.delenv(compiled.ENV_SWITCH)
+    proba = predict_on_batches(clf.model_, X, batch_size=chunk)
+    bulk = state(clf.model_).bulk
+    assert bulk.get((chunk, *X.shape[1:])) is not None  # compiled in this call
+    np.testing.assert_allclose(proba, graph, rtol=0, atol=1e-6)  # the padded last chunk too
+
+    # A call of two chunks is compiled only when its shape comes back.
+    Y = ordered_sequences(n_samples=2 * chunk, n_timesteps=6, seed=9)[0]
+    predict_on_batches(clf.model_, Y, batch_size=chunk)
+    assert (chunk, *Y.shape[1:]) not in bulk
+    predict_on_batches(clf.model_, Y, batch_size=chunk)
+    assert bulk.get((chunk, *Y.shape[1:])) is not None
