@@ -223,7 +223,7 @@ class _EpochClock:
 @contextlib.contextmanager
 def _clocked_keras_fits(clock):
     """Add the epoch clock to every ``keras.Model.fit`` call in the block (the
-    same for all three Keras contestants)."""
+    same for all Keras contestants), and to the estimator's own batch loop."""
     import keras
 
     original = keras.Model.fit
@@ -232,11 +232,22 @@ def _clocked_keras_fits(clock):
         callbacks = list(callbacks or []) + [clock.callback()]
         return original(self, *args, callbacks=callbacks, **kwargs)
 
+    # The estimator trains length buckets and augmented batches through its own
+    # batch loop, which takes the same callbacks.
+    from sklearn_rnn import _classifier
+
+    original_loop = _classifier.fit_on_batches
+
+    def fit_on_batches(*args, callbacks=(), **kwargs):
+        return original_loop(*args, callbacks=[*callbacks, clock.callback()], **kwargs)
+
     keras.Model.fit = fit
+    _classifier.fit_on_batches = fit_on_batches
     try:
         yield
     finally:
         keras.Model.fit = original
+        _classifier.fit_on_batches = original_loop
 
 
 def _train_keras_family(contestant, X, y, epochs):

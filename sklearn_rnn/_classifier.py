@@ -28,6 +28,7 @@ from ._training import (
     LearningRateLogger,
     SequenceBatches,
     early_stopping_callback,
+    fit_on_batches,
     stratified_validation_split,
 )
 from .schedules import SCHEDULE_NAMES, resolve_schedule
@@ -577,14 +578,22 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         self._record_history(history.history, initial_epoch, early_stopping)
 
     def _fit_compiled_or_graph(self, jit_compile, fit_kwargs):
-        """``model.fit``, falling back to the graph executor when XLA cannot
+        """``model.fit`` (:func:`~._training.fit_on_batches` for length buckets and
+        augmented batches), falling back to the graph executor when XLA cannot
         compile the train step (a failure before the first batch completes)."""
         set_train_step_compilation(self.model_, jit_compile)
         counter = BatchCounter()
         fit_kwargs["callbacks"] = [*fit_kwargs["callbacks"], counter]
-        try:
+
+        def fit():
             with keras_seed(self._random_state):
-                history = self.model_.fit(**fit_kwargs)
+                if isinstance(fit_kwargs.get("x"), SequenceBatches):
+                    kwargs = dict(fit_kwargs)
+                    return fit_on_batches(self.model_, kwargs.pop("x"), **kwargs)
+                return self.model_.fit(**fit_kwargs)
+
+        try:
+            history = fit()
         except Exception as exc:
             if not jit_compile or counter.batches:
                 raise
@@ -597,8 +606,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
                 )
             jit_compile = False
             set_train_step_compilation(self.model_, False)
-            with keras_seed(self._random_state):
-                history = self.model_.fit(**fit_kwargs)
+            history = fit()
         self.jit_compile_ = jit_compile
         return history
 
@@ -620,6 +628,14 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
             return self.learning_rate
         steps_per_epoch = math.ceil(n_train / self.batch_size)
         return schedule.keras_learning_rate(self.learning_rate, steps_per_epoch, self.epochs)
+
+    def _compiles_every_shape(self):
+        """Whether each batch shape gets its own compilation: JAX (unless
+        jit_compile=False), or XLA asked for. ``"auto"`` never compiles masked input
+        on TensorFlow, the only input that gets length buckets."""
+        if keras.backend.backend() != "tensorflow":
+            return self.jit_compile is not False
+        return self.jit_compile is True
 
     def _is_masked(self):
         return self._uses_tokens() or self._model_mask_value() is not None
@@ -645,7 +661,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
                 len(X), X.shape[1]),
             batch_size=self.batch_size, shuffle=self.shuffle, seed=self._random_state,
             augmenter=self.augmentation, bucketed=bucketed,
-            compiled=self.jit_compile is not False,
+            compiled=self._compiles_every_shape(),
         )
         return {"x": batches}, batches.padded_steps(), len(batches.widths()) + 1
 

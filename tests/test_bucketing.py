@@ -112,3 +112,21 @@ def test_variable_length_fit_trains_in_buckets_and_matches_pad_to_longest(monkey
     np.testing.assert_allclose(bucketed.predict_proba(X), longest.predict_proba(X),
                                rtol=0, atol=1e-5)
     assert clf.n_iter_ == 2
+
+
+def test_bucketed_training_reports_like_fit(capsys):
+    rng = np.random.default_rng(2)
+    lengths = rng.integers(3, 30, size=60)
+    X = [rng.normal(size=(n, 2)).astype("float32") for n in lengths]
+    y = (lengths > 15).astype(int)
+    clf = RNNSequenceClassifier(units=3, epochs=3, batch_size=8, random_state=0,
+                                early_stopping=True, validation_fraction=0.2,
+                                n_iter_no_change=1, tol=10.0, verbose=2,
+                                jit_compile=False, **ONE_DIRECTION).fit(X, y)
+    # tol=10: no epoch improves on the first by that much, so patience 1 stops at 2.
+    assert clf.n_iter_ == 2 and clf.best_epoch_ == 1
+    assert set(clf.history_) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
+    assert all(len(v) == 2 for v in clf.history_.values())
+    assert 0 <= min(clf.history_["accuracy"]) <= max(clf.history_["accuracy"]) <= 1
+    out = capsys.readouterr().out
+    assert out.count("Epoch ") == 2 and "val_loss" in out
