@@ -10,10 +10,9 @@ off on CPU-only machines.
 So a batch shape is compiled only once it proves hot: on its ``HOT_CALLS``-th
 call (batches of at most ``MAX_ROWS`` rows, at most ``MAX_SHAPES`` shapes per
 model), a background thread compiles the step for it, and later calls with that
-shape use the compiled step once it is ready. A one-off prediction (scoring,
-cross-validation, bulk predict) never pays for a compilation, and a serving
-loop never waits for one. Compiled and graph steps agree to float32 rounding
-(about 1e-7 in a probability).
+shape use the compiled step once it is ready. A one-off small prediction never
+pays for a compilation, and a serving loop never waits for one. Compiled and
+graph steps agree to float32 rounding (about 1e-7 in a probability).
 
 Each shape gets its own compiled function, so compiling a new shape never stalls
 the calls of shapes already compiled. The compiling thread is not a daemon: a
@@ -125,18 +124,19 @@ def bulk_step(model, chunk, n_chunks):
     shape = chunk.shape
     with state.lock:
         if shape in state.bulk:
-            return state.bulk[shape]
+            return state.bulk[shape]  # None while another call compiles it
         calls = state.bulk_calls[shape] = state.bulk_calls.get(shape, 0) + 1
         if len(state.bulk) >= MAX_BULK_SHAPES or (
                 n_chunks < BULK_MIN_CHUNKS and calls < 2):
             return None
-        function = _xla_predict_function(model)
-        try:
-            function((chunk,))
-        except Exception:  # an op XLA cannot compile: the graph step serves it
-            function = None
-        state.bulk[shape] = function
-        return function
+        state.bulk[shape] = None  # reserved: compiled below, outside the lock
+    function = _xla_predict_function(model)
+    try:
+        function((chunk,))
+    except Exception:  # an op XLA cannot compile: the graph step serves it
+        return None
+    state.bulk[shape] = function
+    return function
 
 
 def _xla_predict_function(model):

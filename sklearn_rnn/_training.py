@@ -85,7 +85,8 @@ class SequenceBatches(keras.utils.PyDataset):
         Provides ``augment(X, lengths, rng)``.
     bucketed : bool
         Batch sequences of similar length (sorted by length with random ties, in
-        batches drawn in random order every epoch) and pad each batch only to its
+        batches drawn in random order every epoch; the short batch, if any, holds
+        the longest sequences) and pad each batch only to its
         longest sequence (rounded by :func:`bucket_length`). Masking makes the
         result independent of the padding.
     compiled : bool
@@ -102,7 +103,12 @@ class SequenceBatches(keras.utils.PyDataset):
         self.shuffle = shuffle
         self.bucketed = bucketed
         self.compiled = compiled
-        self.rng = np.random.default_rng(seed)
+        self.seed = seed
+        self.restart()
+
+    def restart(self):
+        """Back to the first epoch's batches and random draws."""
+        self.rng = np.random.default_rng(self.seed)
         self.on_epoch_end()
 
     def __len__(self):
@@ -115,13 +121,9 @@ class SequenceBatches(keras.utils.PyDataset):
             return [order[i:i + size] for i in range(0, n, size)]
         noise = self.rng.random(n) if self.shuffle else np.zeros(n)
         order = np.lexsort((noise, self.lengths))
-        # The one short batch sits at a random place in the length order.
-        n_full, rest = divmod(n, size)
-        cut = n_full * size
-        if self.shuffle and rest:
-            cut = self.rng.integers(0, n_full + 1) * size
-        bounds = [*range(0, cut, size), cut, *range(cut + rest, n, size), n]
-        batches = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+        # The one short batch holds the longest sequences: compiled, that is one
+        # shape more, not one per bucket length.
+        batches = [order[start:start + size] for start in range(0, n, size)]
         if self.shuffle:
             self.rng.shuffle(batches)
         return batches
@@ -133,14 +135,15 @@ class SequenceBatches(keras.utils.PyDataset):
     def _width(self, batch):
         if not self.bucketed:
             return self.X.shape[1]
-        return min(bucket_length(self.lengths[batch].max(), self.compiled),
-                   self.X.shape[1])
+        # At least one step: a row that is all padding has length 0.
+        return max(1, min(bucket_length(self.lengths[batch].max(), self.compiled),
+                          self.X.shape[1]))
 
     def widths(self):
         """The padded lengths the batches of an epoch can take."""
         if not self.bucketed:
             return {self.X.shape[1]}
-        return {min(bucket_length(length, self.compiled), self.X.shape[1])
+        return {max(1, min(bucket_length(length, self.compiled), self.X.shape[1]))
                 for length in np.unique(self.lengths)}
 
     def __getitem__(self, index):
@@ -190,22 +193,23 @@ def fit_on_batches(model, batches, *, epochs, initial_epoch=0, validation_data=N
         for index in range(len(batches)):
             callback_list.on_train_batch_begin(index)
             batch = batches[index]
-            logs = model.train_on_batch(*batch, return_dict=True)
-            logs = {key: float(value) for key, value in logs.items()}
+            batch_logs = model.train_on_batch(*batch, return_dict=True)
             n = len(batch[0])
             seen += n
-            for key, value in logs.items():
-                sums[key] = sums.get(key, 0.0) + n * value
+            for key, value in batch_logs.items():
+                sums[key] = sums.get(key, 0.0) + n * float(value)
+            # The epoch's running averages, as fit's batch logs are.
+            logs = {key: total / seen for key, total in sums.items()}
             callback_list.on_train_batch_end(index, logs)
             if model.stop_training:
                 break
-        logs = {key: total / seen for key, total in sums.items()}
-        epoch_logs = dict(logs)
         if validation_data is not None:
-            val_logs = model.evaluate(*validation_data, batch_size=validation_batch_size,
-                                      verbose=0, return_dict=True)
-            epoch_logs.update({f"val_{key}": float(value) for key, value in val_logs.items()})
-        callback_list.on_epoch_end(epoch, epoch_logs)
+            x_val, y_val, *weights_val = validation_data
+            val_logs = model.evaluate(
+                x=x_val, y=y_val, sample_weight=weights_val[0] if weights_val else None,
+                batch_size=validation_batch_size, verbose=0, return_dict=True)
+            logs.update({f"val_{key}": float(value) for key, value in val_logs.items()})
+        callback_list.on_epoch_end(epoch, logs)
         batches.on_epoch_end()
         if model.stop_training:
             break

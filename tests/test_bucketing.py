@@ -130,3 +130,22 @@ def test_bucketed_training_reports_like_fit(capsys):
     assert 0 <= min(clf.history_["accuracy"]) <= max(clf.history_["accuracy"]) <= 1
     out = capsys.readouterr().out
     assert out.count("Epoch ") == 2 and "val_loss" in out
+
+
+def test_bucketed_early_stopping_with_sample_weights_and_all_padding_rows():
+    # Found in review: the validation set with weights was passed to evaluate
+    # positionally, and a batch of rows that are all padding had width 0.
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(2, 12, size=40)
+    X = padded(lengths)
+    X[:8] = PAD  # eight rows of padding only: length 0, sorted into one batch
+    y = np.arange(40) % 2
+    clf = RNNSequenceClassifier(units=2, epochs=2, batch_size=8, random_state=0,
+                                mask_value=PAD, early_stopping=True,
+                                validation_fraction=0.25, class_weight="balanced",
+                                jit_compile=False, **ONE_DIRECTION)
+    clf.fit(X, y, sample_weight=np.linspace(0.5, 1.5, 40))
+    assert clf.n_iter_ == 2 and len(clf.history_["val_loss"]) == 2
+    batches = SequenceBatches(X, y, None, (X != PAD).any(axis=2).sum(axis=1),
+                              batch_size=8, shuffle=False, seed=0, bucketed=True)
+    assert batches[0][0].shape[1] == 1
