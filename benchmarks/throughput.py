@@ -398,7 +398,8 @@ def worker_train(spec):
         if contestant.startswith("ours"):
             import sklearn_rnn._classifier  # noqa: F401
     rss_before = rss_mb()
-    busy_before = wait_until_quiet()
+    busy_before = wait_until_quiet() if spec.get("wait_until_quiet", True) \
+        else other_processes_busy()
     load_before = os.getloadavg()[0]
     if contestant == "torch":
         start, epoch_ends, cpu_ends, end, loss, extra = _train_torch(X, y, epochs)
@@ -701,7 +702,8 @@ def _summary(rounds, keys):
 def measure_train(backend, settings, contestants, log):
     def run(contestant):
         spec = {"contestant": contestant, "n_samples": settings["train_samples"],
-                "epochs": settings["train_epochs"]}
+                "epochs": settings["train_epochs"],
+                "wait_until_quiet": not settings.get("background_load")}
         env = CONTESTANT_ENV.get(contestant, {})
         return run_worker("train", spec, env.get("KERAS_BACKEND", backend), env=env)
 
@@ -835,6 +837,19 @@ def measure_gridsearch(backend, settings, log):
                     + " x ".join(f"{k} in {v}" for k, v in GRID.items())
                     + f", StratifiedKFold({settings['grid_folds']}), refit=False",
             "samples": settings["grid_samples"], "epochs": settings["grid_epochs"]}
+
+
+@contextlib.contextmanager
+def background_load(n_processes):
+    """``n_processes`` busy loops in other processes for the duration of the block."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            for _ in range(n_processes)]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
 
 
 def machine_info():
@@ -1082,6 +1097,9 @@ def main(argv=None):
                         help="training contestants (" + ",".join(TRAIN_CONTESTANTS) + ")")
     parser.add_argument("--output", default=str(RESULTS / "throughput"),
                         help="path prefix of the .json and .md results")
+    parser.add_argument("--background-load", type=int, default=0,
+                        help="run the training part beside this many CPU-bound "
+                             "processes (how contestants degrade on a busy machine)")
     parser.add_argument("--grid-epochs", type=int,
                         help="epochs per grid-search fit (default: those of the training "
                              "benchmark, 4 quick, 6 full); more epochs make a longer search")
@@ -1090,6 +1108,7 @@ def main(argv=None):
     settings = dict(SETTINGS[mode])
     if args.grid_epochs:
         settings["grid_epochs"] = args.grid_epochs
+    settings["background_load"] = args.background_load
     parts = args.parts.split(",")
     contestants = args.contestants.split(",")
     if "torch" in contestants and importlib.util.find_spec("torch") is None:
@@ -1114,8 +1133,11 @@ def main(argv=None):
             continue
         res = results["backends"][backend] = {}
         if "train" in parts:
-            log(f"[{backend}] training throughput")
-            res["train"] = measure_train(backend, settings, contestants, log)
+            log(f"[{backend}] training throughput"
+                + (f" beside {args.background_load} busy processes"
+                   if args.background_load else ""))
+            with background_load(args.background_load):
+                res["train"] = measure_train(backend, settings, contestants, log)
             for name, ratio in res["train"]["ratios"].items():
                 log(f"  {name}: steady {ratio['steady_seq_per_s']['median']:.3f}, "
                     f"whole fit {ratio['fit_seq_per_s']['median']:.3f}")
