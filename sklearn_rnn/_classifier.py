@@ -652,19 +652,16 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         Masked sequences of different lengths are batched by length and each batch
         is padded to its own length only (:class:`~._training.SequenceBatches`).
         """
-        lengths = None
-        if self._is_masked():
-            X, lengths = self._left_aligned(X)
-        bucketed = lengths is not None and lengths.min() < X.shape[1]
+        X, lengths = self._left_aligned(X)
+        bucketed = self._is_masked() and lengths.min() < X.shape[1]
         if self.augmentation is None and not bucketed:
             partial = len(X) % self.batch_size and len(X) > self.batch_size
             return ({"x": X, "y": y, "sample_weight": sample_weight,
                      "batch_size": self.batch_size, "shuffle": self.shuffle},
                     len(X) * X.shape[1], 1 + bool(partial))
         batches = SequenceBatches(
-            X, y, sample_weight, lengths if lengths is not None else np.full(
-                len(X), X.shape[1]),
-            batch_size=self.batch_size, shuffle=self.shuffle, seed=self._random_state,
+            X, y, sample_weight, lengths, batch_size=self.batch_size,
+            shuffle=self.shuffle, seed=self._random_state,
             augmenter=self.augmentation, bucketed=bucketed,
             compiled=self._compiles_every_shape(),
         )

@@ -116,7 +116,6 @@ def resolve_jit_compile(jit_compile, **fit_description):
     ``"auto"`` and True compile and False runs the step uncompiled."""
     if keras.backend.backend() != "tensorflow":
         return jit_compile is not False
-    prefer_single_threaded_ops()
     if jit_compile == "auto":
         return not auto_declines(**fit_description)
     return bool(jit_compile)

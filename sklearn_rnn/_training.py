@@ -132,19 +132,20 @@ class SequenceBatches(keras.utils.PyDataset):
         """Sequence x timestep passes of one epoch, padding included."""
         return sum(len(batch) * self._width(batch) for batch in self.batches)
 
+    def _padded_length(self, length):
+        # At least one step: a row that is all padding has length 0.
+        return max(1, min(bucket_length(length, self.compiled), self.X.shape[1]))
+
     def _width(self, batch):
         if not self.bucketed:
             return self.X.shape[1]
-        # At least one step: a row that is all padding has length 0.
-        return max(1, min(bucket_length(self.lengths[batch].max(), self.compiled),
-                          self.X.shape[1]))
+        return self._padded_length(self.lengths[batch].max())
 
     def widths(self):
         """The padded lengths the batches of an epoch can take."""
         if not self.bucketed:
             return {self.X.shape[1]}
-        return {max(1, min(bucket_length(length, self.compiled), self.X.shape[1]))
-                for length in np.unique(self.lengths)}
+        return {self._padded_length(length) for length in np.unique(self.lengths)}
 
     def __getitem__(self, index):
         batch = np.sort(self.batches[index])
