@@ -31,6 +31,9 @@ from ._models import MODELS, PLAIN_LSTM, rnn_spec
 DATASETS = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "BasicMotions", "JapaneseVowels")
 ONE_CYCLE = "one_cycle"  # peak 10 x learning_rate, 30% warm-up, cosine-shaped
 NEW_DEFAULTS = {"bidirectional": True, "pooling": "max"}
+RECIPE = {"lr_schedule": "plateau", "batch_size": "auto", "epochs": 300}
+FRONT_END = {"conv_filters": (64, 64, 64), "conv_kernel_size": (8, 5, 3),
+             "conv_stride": (2, 2, 1)}
 
 CANDIDATES = {
     "design_defaults": ("the design's defaults, before this evidence: LSTM(64), one "
@@ -83,6 +86,22 @@ CANDIDATES = {
     "bimax_l2": ("the package defaults with l2=1e-3", {**NEW_DEFAULTS, "l2": 1e-3}),
     "bilstm2_preset": ("the rnn_bilstm2 preset of the accuracy benchmark",
                        MODELS["rnn_bilstm2"].params),
+    # Issue 13: the convolutional front-end and the small-data training recipe.
+    "today_defaults": ("the package defaults before issue 13 (bidirectional LSTM, max "
+                       "pooling, 100 epochs, batch 32, no convergence stopping)",
+                       {**NEW_DEFAULTS, "tol": None}),
+    "recipe": ("the small-data recipe on today's network: lr_schedule='plateau', "
+               "batch_size='auto', up to 300 epochs, convergence stopping on the "
+               "training loss", {**NEW_DEFAULTS, **RECIPE}),
+    "conv_today": ("front-end 3 x Conv1D(64), kernels 8/5/3, strides 2/2/1, with "
+                   "today's training", {**NEW_DEFAULTS, **FRONT_END, "tol": None}),
+    "conv_recipe": ("front-end 3 x Conv1D(64), kernels 8/5/3, strides 2/2/1, and the "
+                    "recipe", {**NEW_DEFAULTS, **FRONT_END, **RECIPE}),
+    "conv_k5_recipe": ("front-end 3 x Conv1D(64), kernel 5, stride 1, and the recipe",
+                       {**NEW_DEFAULTS, "conv_filters": (64, 64, 64), **RECIPE}),
+    "conv_s2_recipe": ("front-end 3 x Conv1D(64), kernel 5, stride 2, and the recipe",
+                       {**NEW_DEFAULTS, "conv_filters": (64, 64, 64), "conv_stride": 2,
+                        **RECIPE}),
 }
 REFERENCES = ("dtw_1nn", "minirocket")
 

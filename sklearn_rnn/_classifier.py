@@ -19,7 +19,7 @@ from ._compilation import (
     resolve_jit_compile,
     set_train_step_compilation,
 )
-from ._network import CELLS, build_network
+from ._network import CELLS, build_network, conv_blocks
 from ._optimizers import OPTIMIZERS, make_optimizer
 from ._scikeras_fixes import SequenceKerasClassifier, keras_seed, predict_on_batches
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
@@ -27,6 +27,7 @@ from ._tensorflow_fixes import release_graphs_with_model
 from ._training import (
     LearningRateLogger,
     SequenceBatches,
+    convergence_callback,
     early_stopping_callback,
     fit_on_batches,
     stratified_validation_split,
@@ -44,8 +45,17 @@ ROUTING_PREFIXES = ("optimizer__",)
 NETWORK_PARAMS = (
     "cell_type", "units", "n_layers", "bidirectional", "pooling", "dense_units",
     "dropout", "recurrent_dropout", "spatial_dropout", "l2", "embedding_dim",
-    "embedding_l2",
+    "embedding_l2", "conv_filters", "conv_kernel_size", "conv_stride",
 )
+
+AUTO_BATCH_MIN, AUTO_BATCH_MAX = 4, 32
+"""``batch_size="auto"`` takes a tenth of the training sequences, within these."""
+
+
+def auto_batch_size(n_samples):
+    """``batch_size="auto"``: about ten updates per epoch on small data, batches of
+    ``AUTO_BATCH_MAX`` from 320 sequences on (and never more than the data)."""
+    return min(n_samples, max(AUTO_BATCH_MIN, min(AUTO_BATCH_MAX, n_samples // 10)))
 
 
 class RNNSequenceClassifier(SequenceKerasClassifier):
@@ -53,8 +63,9 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
 
     A scikit-learn classifier: it works in ``Pipeline``, ``GridSearchCV``,
     ``cross_val_score`` and ``CalibratedClassifierCV``. The network is
-    ``[Embedding | Masking] -> [SpatialDropout1D] -> n_layers x (recurrent layer
-    [bidirectional] -> [Dropout]) -> pooling -> [Dense relu] -> Dense softmax``,
+    ``[Embedding | Masking] -> [SpatialDropout1D] -> [Conv1D -> BatchNorm -> ReLU
+    blocks] -> n_layers x (recurrent layer [bidirectional] -> [Dropout]) -> pooling
+    -> [Dense relu] -> Dense softmax``,
     trained with sparse categorical cross-entropy. On a machine without a GPU the
     last recurrent layer pools over time inside its loop (the same function and
     weights, faster compiled); with a GPU it returns its output sequence to a
@@ -83,6 +94,22 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         0.56) and is behind on average over five real datasets (0.815 against 0.877),
         at ~1.3x the fit time. ``bidirectional=False, pooling="last"`` is the plain
         LSTM classifier.
+    conv_filters : int, tuple of int or None, default=None
+        A convolutional front-end before the recurrent layers: one block
+        ``Conv1D -> BatchNormalization -> ReLU`` per entry, with that many filters
+        (an int: one block). None: the recurrent layers read the input directly.
+        On long series with few samples the front-end is where the accuracy is
+        (ArrowHead, OSULeaf: ``benchmarks/results/defaults.md``); a block needs
+        enough updates for its batch statistics, so use it with
+        ``batch_size="auto"`` on small data. Masks are respected: the convolution
+        reads padded steps as zeros, batch statistics skip them, and padding never
+        changes a prediction.
+    conv_kernel_size : int or tuple of int, default=5
+        Kernel size of each block (an int: every block).
+    conv_stride : int or tuple of int, default=1
+        Stride of each block (an int: every block): a block with stride ``s``
+        turns ``n`` steps into ``ceil(n / s)``, and the mask with them, so the
+        recurrent layers read a shorter sequence (faster).
     dense_units : int or None, default=None
         Units of an optional hidden ReLU layer before the output layer.
     dropout : float in [0, 1), default=0.0
@@ -94,7 +121,8 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         ``SpatialDropout1D`` on the input (or on the embeddings): drops whole
         features / embedding channels.
     l2 : float, default=0.0
-        L2 penalty on the kernels of the recurrent and dense layers.
+        L2 penalty on the kernels of the convolutional, recurrent and dense
+        layers.
     embedding_dim : int or None, default=None
         When set, ``X`` holds integer token ids (0 = padding) that go through an
         ``Embedding`` of this size.
@@ -126,20 +154,29 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         as ``lr_schedule__<name>``.
     epochs : int, default=100
         Maximum number of epochs.
-    batch_size : int, default=32
-        Sequences per gradient update.
+    batch_size : int or "auto", default=32
+        Sequences per gradient update. ``"auto"`` takes a tenth of the training
+        sequences, at least 4 and at most 32 (never more than the data): about ten
+        updates per epoch on small data, as the published convolutional
+        classifiers train (``min(n / 10, 16)``, Fawaz et al. 2019).
     shuffle : bool, default=True
         Shuffle the training sequences every epoch.
     early_stopping : bool, default=False
         Hold out a stratified, shuffled ``validation_fraction`` of the training
         data and stop when the validation loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs; the weights of the best epoch are restored.
+        When False, training stops when the training loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs (it has converged), as in
+        ``MLPClassifier``, keeping the last weights; ``tol=None`` trains all
+        ``epochs``.
     validation_fraction : float in (0, 1), default=0.1
         Fraction held out for early stopping.
     n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Minimum decrease of the validation loss that counts as an improvement.
+        Epochs without an improvement of ``tol`` before training stops.
+    tol : float or None, default=1e-4
+        Minimum decrease of the loss (validation loss with early stopping, else
+        training loss) that counts as an improvement. None: no convergence
+        stopping without early stopping (and any decrease counts with it).
     class_weight : None, "balanced" or dict, default=None
         Weights per class, keyed by the original labels; ``"balanced"`` uses
         ``n_samples / (n_classes * np.bincount(y))``. Multiplied with
@@ -192,7 +229,8 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         Per-epoch ``loss``, ``accuracy``, ``lr`` and, with early stopping,
         ``val_loss`` and ``val_accuracy``.
     n_iter_ : int
-        Epochs run.
+        Epochs run (fewer than ``epochs`` when training stopped early or
+        converged).
     best_epoch_ : int
         The epoch (counted from 1) whose weights were kept: the best validation
         loss with early stopping, else the last epoch.
@@ -224,6 +262,9 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         "n_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "pooling": [StrOptions({"last", "mean", "max"})],
+        "conv_filters": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
+        "conv_kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "conv_stride": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "dense_units": [None, Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
@@ -240,12 +281,12 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         "lr_schedule": [None, StrOptions(set(SCHEDULE_NAMES)),
                         HasMethods(["keras_learning_rate", "keras_callbacks"])],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [None, Interval(Real, 0, None, closed="left")],
         "class_weight": [None, StrOptions({"balanced"}), dict],
         "augmentation": [None, HasMethods(["augment"])],
         "random_state": ["random_state"],
@@ -262,6 +303,9 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         n_layers=1,
         bidirectional=True,
         pooling="max",
+        conv_filters=None,
+        conv_kernel_size=5,
+        conv_stride=1,
         dense_units=None,
         dropout=0.0,
         recurrent_dropout=0.0,
@@ -296,6 +340,9 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         self.n_layers = n_layers
         self.bidirectional = bidirectional
         self.pooling = pooling
+        self.conv_filters = conv_filters
+        self.conv_kernel_size = conv_kernel_size
+        self.conv_stride = conv_stride
         self.dense_units = dense_units
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
@@ -372,6 +419,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         self._validate_params()
         self._check_routed_params()
         prefer_single_threaded_ops()  # before the first model starts TensorFlow
+        conv_blocks(self.conv_filters, self.conv_kernel_size, self.conv_stride)
         if self.embedding_dim is None and self.vocab_size is not None:
             raise ValueError(
                 f"vocab_size={self.vocab_size} needs embedding_dim to be set: token "
@@ -549,6 +597,8 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
                          **kwargs):
         y = np.asarray(y).reshape(-1)
         X, y, sample_weight, validation_data = self._split_validation(X, y, sample_weight)
+        self._batch_size = (auto_batch_size(len(X)) if self.batch_size == "auto"
+                            else self.batch_size)
         if initial_epoch == 0:  # a new fit, or the first partial_fit: fresh optimizer
             self._compile(self.model_, self._scheduled_learning_rate(len(X)))
         callbacks = [LearningRateLogger()]
@@ -557,12 +607,14 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
             callbacks += schedule.keras_callbacks(self.learning_rate)
         early_stopping = None
         if validation_data is not None:
-            early_stopping = early_stopping_callback(self.n_iter_no_change, self.tol)
+            early_stopping = early_stopping_callback(self.n_iter_no_change, self.tol or 0.0)
             callbacks.append(early_stopping)
+        elif self.tol is not None and not self._partial:
+            callbacks.append(convergence_callback(self.n_iter_no_change, self.tol))
         inputs, steps_per_epoch, train_shapes = self._training_inputs(X, y, sample_weight)
         val_shapes = 0 if validation_data is None else len(
-            {min(self.batch_size, len(validation_data[0])),
-             len(validation_data[0]) % self.batch_size} - {0})
+            {min(self._batch_size, len(validation_data[0])),
+             len(validation_data[0]) % self._batch_size} - {0})
         jit_compile = resolve_jit_compile(
             self.jit_compile, cell_type=self.cell_type, n_layers=self.n_layers,
             bidirectional=self.bidirectional, masked=self._is_masked(),
@@ -570,7 +622,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         )
         history = self._fit_compiled_or_graph(jit_compile, dict(
             **inputs, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
-            validation_data=validation_data, validation_batch_size=self.batch_size,
+            validation_data=validation_data, validation_batch_size=self._batch_size,
             callbacks=callbacks, verbose=self.verbose,
         ))
         predict_on_graph(self.model_)
@@ -631,7 +683,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         schedule = resolve_schedule(self.lr_schedule)
         if schedule is None:
             return self.learning_rate
-        steps_per_epoch = math.ceil(n_train / self.batch_size)
+        steps_per_epoch = math.ceil(n_train / self._batch_size)
         return schedule.keras_learning_rate(self.learning_rate, steps_per_epoch, self.epochs)
 
     def _compiles_every_shape(self):
@@ -655,12 +707,12 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         X, lengths = self._left_aligned(X)
         bucketed = self._is_masked() and lengths.min() < X.shape[1]
         if self.augmentation is None and not bucketed:
-            partial = len(X) % self.batch_size and len(X) > self.batch_size
+            partial = len(X) % self._batch_size and len(X) > self._batch_size
             return ({"x": X, "y": y, "sample_weight": sample_weight,
-                     "batch_size": self.batch_size, "shuffle": self.shuffle},
+                     "batch_size": self._batch_size, "shuffle": self.shuffle},
                     len(X) * X.shape[1], 1 + bool(partial))
         batches = SequenceBatches(
-            X, y, sample_weight, lengths, batch_size=self.batch_size,
+            X, y, sample_weight, lengths, batch_size=self._batch_size,
             shuffle=self.shuffle, seed=self._random_state,
             augmenter=self.augmentation, bucketed=bucketed,
             compiled=self._compiles_every_shape(),
@@ -707,9 +759,16 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         return len(getattr(self, "history_", {}).get("loss", []))
 
     # ------------------------------------------------------------- predict
+    def _network_input(self, X):
+        """``X`` with its masked steps after the valid ones when a convolutional
+        front-end reads it (its windows span neighbouring steps), as in training."""
+        if self.conv_filters is None or not self._is_masked():
+            return X
+        return self._left_aligned(X)[0]
+
     def _predict_probabilities(self, seqs):
         if not seqs.ragged:
-            return predict_on_batches(self.model_, seqs.data)
+            return predict_on_batches(self.model_, self._network_input(seqs.data))
         lengths = seqs.lengths
         order = np.argsort(lengths, kind="stable")
         if self._uses_tokens() or self._model_mask_value() is not None:
@@ -721,7 +780,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         proba = np.empty((len(seqs), self.n_classes_), dtype=FLOAT_DTYPE)
         for batch in batches:
             proba[batch] = predict_on_batches(
-                self.model_, self._pad([seqs.data[i] for i in batch])
+                self.model_, self._network_input(self._pad([seqs.data[i] for i in batch]))
             )
         return proba
 

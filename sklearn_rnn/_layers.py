@@ -119,3 +119,77 @@ class PooledSimpleRNN(_PooledOverTime, keras.layers.SimpleRNN):
 
 
 POOLED_CELLS = {"lstm": PooledLSTM, "gru": PooledGRU, "simple_rnn": PooledSimpleRNN}
+
+
+@keras.saving.register_keras_serializable(package="sklearn_rnn")
+class MaskedConvBlock(keras.layers.Layer):
+    """``Conv1D -> BatchNormalization -> ReLU`` over time that respects a mask.
+
+    The convolution pads ``(kernel_size - 1) // 2`` zeros before each sequence and
+    ``kernel_size // 2`` after it, whatever the padded length of the batch, and
+    reads masked steps as zeros; output step ``j`` covers input steps from
+    ``j * stride``, so a sequence of ``n`` steps gives ``ceil(n / stride)`` steps
+    and the mask is downsampled to ``mask[:, ::stride]``. Batch statistics are
+    computed over unmasked steps only and masked output steps are zero. So for
+    sequences whose valid steps come first (the classifier left-aligns them), the
+    output at valid steps does not depend on the padding: Keras' own
+    ``padding="same"`` splits its padding by the length of the batch, and its
+    ``Conv1D`` drops the mask.
+
+    Parameters
+    ----------
+    filters, kernel_size, stride : int
+        Of the ``Conv1D``.
+    kernel_regularizer : keras regularizer or None
+        On the convolution kernel.
+    """
+
+    def __init__(self, filters, kernel_size, stride=1, kernel_regularizer=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size)
+        self.stride = int(stride)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        # No bias: the batch normalisation that follows subtracts it again.
+        self.conv = keras.layers.Conv1D(
+            self.filters, self.kernel_size, strides=self.stride, padding="valid",
+            use_bias=False, kernel_regularizer=self.kernel_regularizer, name="conv")
+        self.norm = keras.layers.BatchNormalization(name="batch_norm")
+
+    def build(self, input_shape):
+        self.conv.build((None, None, input_shape[-1]))
+        self.norm.build((None, None, self.filters))
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        if mask is not None:
+            x = ops.where(ops.expand_dims(ops.cast(mask, "bool"), -1), x,
+                          ops.zeros_like(x))
+        x = ops.pad(x, [[0, 0], [(self.kernel_size - 1) // 2, self.kernel_size // 2],
+                        [0, 0]])
+        x = self.conv(x)
+        mask = self.compute_mask(inputs, mask)
+        x = ops.relu(self.norm(x, training=training, mask=mask))
+        if mask is not None:
+            x = ops.where(ops.expand_dims(ops.cast(mask, "bool"), -1), x,
+                          ops.zeros_like(x))
+        return x
+
+    def compute_mask(self, inputs, mask=None):
+        if mask is None:
+            return None
+        return mask[:, ::self.stride]
+
+    def compute_output_shape(self, input_shape):
+        steps = input_shape[1]
+        if steps is not None:
+            steps = -(-steps // self.stride)
+        return (input_shape[0], steps, self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "stride": self.stride,
+                "kernel_regularizer": keras.regularizers.serialize(
+                    self.kernel_regularizer)}

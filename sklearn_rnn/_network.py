@@ -4,9 +4,11 @@ It knows nothing of scikeras or of the estimator, so the estimator's base class
 can be swapped without touching it.
 """
 
+from numbers import Integral
+
 import keras
 
-from ._layers import POOLED_CELLS, MaskedGlobalMaxPooling1D
+from ._layers import POOLED_CELLS, MaskedConvBlock, MaskedGlobalMaxPooling1D
 
 CELLS = {
     "lstm": keras.layers.LSTM,
@@ -19,6 +21,45 @@ def _l2(value):
     return keras.regularizers.L2(value) if value else None
 
 
+def _as_tuple(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
+    """The ``(filters, kernel_size, stride)`` of each block of the convolutional
+    front-end: one per entry of ``conv_filters`` (None: no front-end); an int
+    kernel size or stride applies to every block.
+
+    Raises
+    ------
+    ValueError
+        When an entry is not a positive int, or a tuple's length differs from the
+        number of blocks.
+    """
+    if conv_filters is None:
+        return []
+    named = {"conv_filters": conv_filters, "conv_kernel_size": conv_kernel_size,
+             "conv_stride": conv_stride}
+    values = {name: _as_tuple(value) for name, value in named.items()}
+    n_blocks = len(values["conv_filters"])
+    for name, entries in values.items():
+        if not entries or not all(
+                isinstance(v, Integral) and not isinstance(v, bool) and v >= 1
+                for v in entries):
+            raise ValueError(
+                f"{name} must be a positive int or a non-empty tuple of positive "
+                f"ints, got {named[name]!r}.")
+        if len(entries) == 1:
+            values[name] = entries * n_blocks
+        elif len(entries) != n_blocks:
+            raise ValueError(
+                f"{name}={named[name]!r} has {len(entries)} entries, but "
+                f"conv_filters={conv_filters!r} makes {n_blocks} blocks: give one "
+                "entry per block, or an int for all of them.")
+    return list(zip(values["conv_filters"], values["conv_kernel_size"],
+                    values["conv_stride"], strict=True))
+
+
 def build_network(params, meta):
     """Build an uncompiled ``keras.Model`` mapping sequences to class probabilities.
 
@@ -28,7 +69,8 @@ def build_network(params, meta):
         Architecture hyperparameters: ``cell_type``, ``units``, ``n_layers``,
         ``bidirectional``, ``pooling``, ``dense_units``, ``dropout``,
         ``recurrent_dropout``, ``spatial_dropout``, ``l2``, ``embedding_dim``,
-        ``embedding_l2``.
+        ``embedding_l2``, ``conv_filters``, ``conv_kernel_size``, ``conv_stride``
+        (see :func:`conv_blocks`).
     meta : dict
         What was learned from the data: ``n_features``, ``n_classes``,
         ``vocab_size`` (token input only, else None) and ``mask_value`` (float:
@@ -64,6 +106,12 @@ def build_network(params, meta):
             x = keras.layers.Masking(mask_value=meta["mask_value"], name="masking")(x)
     if params["spatial_dropout"]:
         x = keras.layers.SpatialDropout1D(params["spatial_dropout"])(x)
+    blocks = conv_blocks(params["conv_filters"], params["conv_kernel_size"],
+                         params["conv_stride"])
+    for i, (filters, kernel_size, stride) in enumerate(blocks):
+        x = MaskedConvBlock(filters, kernel_size, stride,
+                            kernel_regularizer=_l2(params["l2"]),
+                            name=f"conv_block_{i}")(x)
 
     pooling = params["pooling"]
     for i in range(params["n_layers"]):

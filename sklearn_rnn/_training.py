@@ -56,6 +56,18 @@ def early_stopping_callback(n_iter_no_change, tol):
     )
 
 
+def convergence_callback(n_iter_no_change, tol):
+    """Stop when the training loss has not improved on its best by ``tol`` for
+    ``n_iter_no_change`` epochs, as ``MLPClassifier`` does without early stopping;
+    the last weights are kept."""
+    return keras.callbacks.EarlyStopping(
+        monitor="loss",
+        patience=n_iter_no_change,
+        min_delta=tol,
+        restore_best_weights=False,
+    )
+
+
 def bucket_length(length, compiled):
     """The padded length of a batch whose longest sequence has ``length`` steps.
 

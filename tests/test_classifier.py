@@ -9,6 +9,7 @@ from conftest import ONE_DIRECTION, ordered_sequences
 from sklearn.base import clone
 
 from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn._classifier import auto_batch_size
 from sklearn_rnn._scikeras_fixes import predict_on_batches
 
 
@@ -304,6 +305,89 @@ def test_predict_before_fit_raises():
 
     with pytest.raises(NotFittedError):
         tiny().predict_proba(np.zeros((2, 5, 2)))
+
+
+# ------------------------------------------------- convolutional front-end, recipe
+FRONT_END = {"conv_filters": (4, 4), "conv_kernel_size": (3, 2), "conv_stride": (2, 1)}
+
+
+@pytest.mark.parametrize("cell_type, n_layers, bidirectional, pooling", [
+    ("lstm", 1, True, "max"), ("gru", 2, False, "last"), ("simple_rnn", 1, True, "mean"),
+])
+def test_front_end_works_with_every_cell_depth_direction_and_pooling(
+        cell_type, n_layers, bidirectional, pooling, data3d):
+    X, y = data3d
+    clf = tiny(cell_type=cell_type, n_layers=n_layers, bidirectional=bidirectional,
+               pooling=pooling, l2=1e-3, **FRONT_END).fit(X, y)
+    blocks = [layer for layer in clf.model_.layers if layer.name.startswith("conv_block")]
+    assert [(b.filters, b.kernel_size, b.stride) for b in blocks] == [(4, 3, 2), (4, 2, 1)]
+    assert clf.predict_proba(X).shape == (len(X), 2)
+    assert clf.predict_proba(X[:3, :5]).shape == (3, 2)  # a length shorter than the kernel
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+def test_front_end_padding_never_changes_a_prediction(pooling):
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(n, 2)) for n in rng.integers(2, 12, size=30)]
+    y = np.arange(30) % 2
+    clf = tiny(pooling=pooling, bidirectional=True, epochs=1, **FRONT_END).fit(X, y)
+    alone = np.vstack([clf.predict_proba([x]) for x in X[:4]])
+    batched = clf.predict_proba([*X[:4], rng.normal(size=(40, 2))])[:4]
+    np.testing.assert_allclose(batched, alone, rtol=1e-5, atol=1e-6)
+
+
+def test_front_end_reads_prepadded_arrays_like_the_unpadded_ones(data3d):
+    X, y = data3d
+    padded = np.concatenate([np.full((len(X), 5, 2), -5.0, "float32"), X], axis=1)
+    clf = tiny(mask_value=-5.0, **FRONT_END).fit(padded, y)
+    np.testing.assert_allclose(clf.predict_proba(padded), clf.predict_proba(X),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_front_end_on_token_input():
+    rng = np.random.default_rng(0)
+    X = [list(rng.integers(1, 20, size=n)) for n in rng.integers(3, 10, size=40)]
+    y = np.array([int(seq[0] > 10) for seq in X])
+    clf = tiny(embedding_dim=4, **FRONT_END).fit(X, y)
+    alone = clf.predict_proba([X[0]])
+    with_zeros_inside = clf.predict_proba([[X[0][0], 0, *X[0][1:]]])
+    np.testing.assert_allclose(with_zeros_inside, alone, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"conv_filters": 0}, "'conv_filters' parameter"),
+    ({"conv_filters": "wide"}, "'conv_filters' parameter"),
+    ({"conv_filters": (8, 8), "conv_stride": (2, 2, 2)}, "conv_stride=.* has 3 entries"),
+    ({"conv_filters": (8, -1)}, "conv_filters must be a positive int"),
+    ({"batch_size": "big"}, "'batch_size' parameter"),
+    ({"tol": -1.0}, "'tol' parameter"),
+])
+def test_bad_front_end_and_recipe_parameters_raise_before_training(params, message,
+                                                                   data3d):
+    X, y = data3d
+    with pytest.raises(ValueError, match=message):
+        tiny(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("n, expected", [(1, 1), (3, 3), (36, 4), (67, 6), (200, 20),
+                                          (320, 32), (10_000, 32)])
+def test_auto_batch_size_takes_a_tenth_of_the_data_within_bounds(n, expected):
+    assert auto_batch_size(n) == expected
+
+
+def test_auto_batch_size_sets_the_updates_per_epoch(data3d):
+    X, y = data3d  # 48 sequences: batches of 4, 12 updates per epoch
+    counter = tiny(batch_size="auto")
+    counter.fit(X, y)
+    assert counter.model_.optimizer.iterations.numpy() == 12
+
+
+def test_training_stops_when_the_training_loss_has_converged(data3d):
+    X, y = data3d
+    frozen = {"learning_rate": 1e-12, "epochs": 8, "n_iter_no_change": 2}
+    stopped = tiny(**frozen).fit(X, y)
+    assert stopped.n_iter_ == 3 and stopped.best_epoch_ == 3
+    assert tiny(**frozen, tol=None).fit(X, y).n_iter_ == 8
 
 
 @pytest.mark.slow

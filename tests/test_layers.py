@@ -1,15 +1,17 @@
-"""Recurrent layers that pool over time inside their loop (``_layers``)."""
+"""The package's own layers (``_layers``): recurrent layers that pool over time
+inside their loop, and the masked convolutional block of the front-end."""
 
 import keras
 import numpy as np
 import pytest
 
-from sklearn_rnn._layers import PooledLSTM
-from sklearn_rnn._network import build_network
+from sklearn_rnn._layers import MaskedConvBlock, PooledLSTM
+from sklearn_rnn._network import build_network, conv_blocks
 
 NETWORK = dict(cell_type="lstm", units=3, n_layers=1, bidirectional=False, pooling="max",
                dense_units=None, dropout=0.0, recurrent_dropout=0.0, spatial_dropout=0.0,
-               l2=0.0, embedding_dim=None, embedding_l2=0.0)
+               l2=0.0, embedding_dim=None, embedding_l2=0.0,
+               conv_filters=None, conv_kernel_size=5, conv_stride=1)
 PAD = -1e9
 
 
@@ -64,3 +66,87 @@ def test_pooled_layer_round_trips_through_its_config():
     assert clone.pool == "max" and not clone.return_sequences
     with pytest.raises(ValueError, match="pool must be one of"):
         PooledLSTM(2, pool="median")
+
+
+# ------------------------------------------------------ the convolutional front-end
+def test_conv_block_pads_by_kernel_and_strides_from_the_first_step():
+    # Kernel of ones, stride 2: [1..5] padded to [0, 1, 2, 3, 4, 5, 0] gives the
+    # sums of steps 0-2, 2-4 and 4-6; inference batch norm divides by sqrt(1 + eps).
+    block = MaskedConvBlock(1, 3, stride=2)
+    x = np.arange(1, 6, dtype="float32").reshape(1, 5, 1)
+    block.build(x.shape)
+    block.conv.kernel.assign(np.ones((3, 1, 1), dtype="float32"))
+    out = keras.ops.convert_to_numpy(block(x, training=False))
+    scale = 1 / np.sqrt(1 + block.norm.epsilon)
+    np.testing.assert_allclose(out[0, :, 0], np.array([3.0, 9.0, 9.0]) * scale, rtol=1e-6)
+    assert block.compute_output_shape((None, 5, 1)) == (None, 3, 1)
+    assert block.compute_output_shape((None, None, 1)) == (None, None, 1)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_conv_block_output_at_valid_steps_ignores_the_padding(stride):
+    block = MaskedConvBlock(3, 4, stride=stride)
+    X = padded_batch()
+    lengths = (X != PAD).any(axis=2).sum(axis=1)
+    mask = X[:, :, 0] != PAD
+    block.build(X.shape)
+    out = keras.ops.convert_to_numpy(block(X, mask=mask, training=False))
+    out_mask = keras.ops.convert_to_numpy(block.compute_mask(X, mask))
+    np.testing.assert_array_equal(out_mask.sum(axis=1), -(-lengths // stride))
+    for i, n in enumerate(lengths):
+        alone = keras.ops.convert_to_numpy(block(X[i:i + 1, :n], training=False))
+        np.testing.assert_allclose(out[i, :alone.shape[1]], alone[0], rtol=0, atol=1e-6)
+        assert (out[i, alone.shape[1]:] == 0).all()
+
+
+def test_conv_block_batch_statistics_ignore_masked_steps():
+    block = MaskedConvBlock(2, 1)
+    X = padded_batch()
+    mask = X[:, :, 0] != PAD
+    block.build(X.shape)
+    block(X, mask=mask, training=True)
+    trimmed = MaskedConvBlock(2, 1)
+    trimmed.build(X.shape)
+    trimmed.conv.kernel.assign(block.conv.kernel)
+    valid = X[mask][np.newaxis]  # every valid step, in one sequence
+    trimmed(valid, training=True)
+    np.testing.assert_allclose(block.norm.moving_mean.numpy(),
+                               trimmed.norm.moving_mean.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_conv_block_round_trips_through_its_config():
+    block = MaskedConvBlock(4, 3, stride=2, kernel_regularizer=keras.regularizers.L2(0.1),
+                            name="conv_block_0")
+    clone = MaskedConvBlock.from_config(block.get_config())
+    assert (clone.filters, clone.kernel_size, clone.stride) == (4, 3, 2)
+    assert clone.kernel_regularizer.l2 == pytest.approx(0.1)
+
+
+def test_network_with_a_front_end_has_one_block_per_entry():
+    params = dict(NETWORK, conv_filters=(4, 6), conv_kernel_size=(3, 5), conv_stride=(2, 1))
+    meta = dict(n_features=2, n_classes=3, vocab_size=None, mask_value=None)
+    model = build_network(params, meta)
+    blocks = [layer for layer in model.layers if isinstance(layer, MaskedConvBlock)]
+    assert [(b.filters, b.kernel_size, b.stride) for b in blocks] == [(4, 3, 2), (6, 5, 1)]
+    features = keras.Model(model.inputs, blocks[-1].output)
+    assert features.predict_on_batch(np.zeros((2, 11, 2), "float32")).shape == (2, 6, 6)
+    assert model.predict_on_batch(np.zeros((2, 11, 2), "float32")).shape == (2, 3)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(conv_filters=(4, 4), conv_kernel_size=(3, 3, 3)), "conv_kernel_size"),
+    (dict(conv_filters=4, conv_stride=(1, 2)), "conv_stride"),
+    (dict(conv_filters=(4, 0)), "conv_filters"),
+    (dict(conv_filters=()), "conv_filters"),
+    (dict(conv_filters=(4, True)), "conv_filters"),
+    (dict(conv_filters=4, conv_kernel_size=2.5), "conv_kernel_size"),
+])
+def test_conv_blocks_name_the_parameter_in_their_errors(params, message):
+    with pytest.raises(ValueError, match=message):
+        conv_blocks(**{"conv_filters": None, **params})
+
+
+def test_conv_blocks_spread_an_int_over_every_block():
+    assert conv_blocks(None) == []
+    assert conv_blocks((8, 16), 3, (2, 1)) == [(8, 3, 2), (16, 3, 1)]
+    assert conv_blocks(8) == [(8, 5, 1)]
