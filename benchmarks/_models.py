@@ -34,11 +34,17 @@ class ModelSpec:
 
 
 # ------------------------------------------------------------------ RNN presets
-PLAIN_LSTM = {"bidirectional": False, "pooling": "last"}
+PLAIN_LSTM = {"bidirectional": False, "pooling": "last", "conv_filters": None}
 """One LSTM layer read at its last step: the design's defaults, before the evidence
 in ``defaults.md`` made the package bidirectional with max pooling. The network the
 peer comparisons (throughput, memory) build on every side, and the base of every
-candidate of ``python -m benchmarks defaults``."""
+candidate of ``python -m benchmarks defaults``; without the convolutional front-end
+(issue 13), which the hand-written peers do not have."""
+
+DEFAULT_RECURRENT = {"conv_filters": None}
+"""The default recurrent network (bidirectional LSTM, max over time) without the
+front-end: what ``ours_default`` and the variable-length part of the throughput
+benchmark train beside the same network written in Keras."""
 
 
 def rnn_spec(name, description, **params):
@@ -57,16 +63,36 @@ def rnn_spec(name, description, **params):
     return ModelSpec(name, make, True, "rnn", description, params)
 
 
+NO_FRONT_END = {"conv_filters": None, "lr_schedule": None, "batch_size": 32,
+                "epochs": 100, "n_iter_no_change": 10}
+"""The recurrent network without the convolutional front-end and the small-data
+recipe of issue 13 (with ``tol=None``: the package defaults before it)."""
+
+ACCURATE = {"conv_filters": (128, 128, 128), "units": 128, "epochs": 600,
+            "n_iter_no_change": 50}
+"""The most accurate configuration: the defaults, twice as wide and trained up to
+twice as long (``accurate_wide`` in ``benchmarks/results/defaults.md``)."""
+
 RNN_PRESETS = {
     "rnn_default": rnn_spec(
-        "rnn_default", "RNNSequenceClassifier() with the package defaults "
-        "(bidirectional LSTM(64), max over time)"),
+        "rnn_default", "RNNSequenceClassifier() with the package defaults: front-end "
+        "3 x [Conv1D(64) + BatchNorm + ReLU] (kernels 8/5/3, strides 2/2/1), "
+        "bidirectional LSTM(64), max over time; plateau schedule, batch_size='auto', "
+        "up to 300 epochs with convergence stopping"),
+    "rnn_accurate": rnn_spec(
+        "rnn_accurate", "the most accurate configuration: the defaults with 128 "
+        "filters per block and 128 units, up to 600 epochs, convergence patience 50",
+        **ACCURATE),
+    "rnn_no_front_end": rnn_spec(
+        "rnn_no_front_end", "the package defaults before issue 13: bidirectional "
+        "LSTM(64), max over time, constant 1e-3, batch 32, 100 epochs",
+        **NO_FRONT_END, tol=None),
     "rnn_bilstm2": rnn_spec(
         "rnn_bilstm2",
-        "2-layer bidirectional LSTM(64), cosine schedule from 1e-3, early stopping "
-        "(20% held out, patience 20), up to 100 epochs",
-        bidirectional=True, n_layers=2, lr_schedule="cosine", early_stopping=True,
-        validation_fraction=0.2, n_iter_no_change=20),
+        "2-layer bidirectional LSTM(64), no front-end, cosine schedule from 1e-3, "
+        "early stopping (20% held out, patience 20), up to 100 epochs",
+        **{**NO_FRONT_END, "n_iter_no_change": 20, "lr_schedule": "cosine"},
+        bidirectional=True, n_layers=2, early_stopping=True, validation_fraction=0.2),
     "rnn_gru": rnn_spec(
         "rnn_gru", "GRU, otherwise the package defaults", cell_type="gru"),
 }
@@ -74,7 +100,8 @@ RNN_PRESETS = {
 
 # ------------------------------------------------------- the network by hand
 class KerasByHand(ClassifierMixin, BaseEstimator):
-    """The package-default network written directly in Keras 3, as a tutorial would.
+    """``rnn_no_front_end`` (the defaults before issue 13) written directly in Keras 3,
+    as a tutorial would.
 
     ``keras.Sequential([Input, (Masking), Bidirectional(LSTM(64, return_sequences=True)),
     GlobalMaxPooling1D, Dense(softmax)])``, Adam(1e-3),
@@ -147,7 +174,7 @@ def _keras_by_hand(seed, epochs=None):
 KERAS_BY_HAND = ModelSpec(
     "keras_by_hand", _keras_by_hand, True, "keras",
     "keras.Sequential bidirectional LSTM(64) + global max pooling + Dense softmax, "
-    "Adam(1e-3), 100 epochs, batch 32: rnn_default written by hand",
+    "Adam(1e-3), 100 epochs, batch 32: rnn_no_front_end written by hand",
 )
 
 

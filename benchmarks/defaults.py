@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from sklearn_rnn.augmentation import SequenceAugmenter
-from sklearn_rnn.schedules import OneCycle
+from sklearn_rnn.schedules import OneCycle, ReduceOnPlateau
 
 from . import _report
 from ._data import ALL_DATASETS, load_dataset
@@ -31,7 +31,16 @@ from ._models import MODELS, PLAIN_LSTM, rnn_spec
 DATASETS = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "BasicMotions", "JapaneseVowels")
 ONE_CYCLE = "one_cycle"  # peak 10 x learning_rate, 30% warm-up, cosine-shaped
 NEW_DEFAULTS = {"bidirectional": True, "pooling": "max"}
-RECIPE = {"lr_schedule": "plateau", "batch_size": "auto", "epochs": 300}
+BEFORE_ISSUE_13 = {"conv_filters": None, "conv_kernel_size": 5, "conv_stride": 1,
+                   "batch_size": 32, "epochs": 100, "lr_schedule": None,
+                   "n_iter_no_change": 10, "tol": None}
+"""What every candidate starts from besides ``PLAIN_LSTM``: the defaults before the
+convolutional front-end and the training recipe (no convergence stopping), so that
+a candidate means the same whatever the package's defaults are now."""
+RECIPE = {"lr_schedule": ReduceOnPlateau(factor=0.1, patience=5), "batch_size": "auto",
+          "epochs": 300, "tol": 1e-4}
+SLOW_PLATEAU = {"lr_schedule": ReduceOnPlateau(factor=0.5, patience=10),
+                "batch_size": "auto", "epochs": 300, "tol": 1e-4}
 FRONT_END = {"conv_filters": (64, 64, 64), "conv_kernel_size": (8, 5, 3),
              "conv_stride": (2, 2, 1)}
 
@@ -61,7 +70,7 @@ CANDIDATES = {
     "bidirectional": ("bidirectional=True", {"bidirectional": True}),
     "early_stopping": ("early_stopping=True (20% held out, patience 20), up to 200 "
                        "epochs", {"early_stopping": True, "validation_fraction": 0.2,
-                                  "n_iter_no_change": 20, "epochs": 200}),
+                                  "n_iter_no_change": 20, "epochs": 200, "tol": 1e-4}),
     "gru_onecycle_3e-3": ("GRU, one_cycle with max_lr=3e-3",
                           {"cell_type": "gru", "lr_schedule": OneCycle(max_lr=3e-3)}),
     "max": ("pooling='max'", {"pooling": "max"}),
@@ -85,20 +94,39 @@ CANDIDATES = {
                      {**NEW_DEFAULTS, "learning_rate": 3e-3}),
     "bimax_l2": ("the package defaults with l2=1e-3", {**NEW_DEFAULTS, "l2": 1e-3}),
     "bilstm2_preset": ("the rnn_bilstm2 preset of the accuracy benchmark",
-                       MODELS["rnn_bilstm2"].params),
+                       {**MODELS["rnn_bilstm2"].params, "tol": 1e-4}),
     # Issue 13: the convolutional front-end and the small-data training recipe.
     "today_defaults": ("the package defaults before issue 13 (bidirectional LSTM, max "
                        "pooling, 100 epochs, batch 32, no convergence stopping)",
-                       {**NEW_DEFAULTS, "tol": None}),
-    "recipe": ("the small-data recipe on today's network: lr_schedule='plateau', "
-               "batch_size='auto', up to 300 epochs, convergence stopping on the "
-               "training loss", {**NEW_DEFAULTS, **RECIPE}),
+                       NEW_DEFAULTS),
+    "recipe": ("a first small-data recipe on today's network: "
+               "ReduceOnPlateau(factor=0.1, patience=5), batch_size='auto', up to 300 "
+               "epochs, convergence stopping after 10 epochs without a 1e-4 "
+               "improvement of the training loss", {**NEW_DEFAULTS, **RECIPE}),
     "conv_today": ("front-end 3 x Conv1D(64), kernels 8/5/3, strides 2/2/1, with "
-                   "today's training", {**NEW_DEFAULTS, **FRONT_END, "tol": None}),
+                   "today's training", {**NEW_DEFAULTS, **FRONT_END}),
     "conv_recipe": ("front-end 3 x Conv1D(64), kernels 8/5/3, strides 2/2/1, and the "
                     "recipe", {**NEW_DEFAULTS, **FRONT_END, **RECIPE}),
     "conv_k5_recipe": ("front-end 3 x Conv1D(64), kernel 5, stride 1, and the recipe",
                        {**NEW_DEFAULTS, "conv_filters": (64, 64, 64), **RECIPE}),
+    "conv_plateau": ("front-end 3 x Conv1D(64), kernels 8/5/3, strides 2/2/1; "
+                     "ReduceOnPlateau(factor=0.5, patience=10) on the training loss, "
+                     "batch_size='auto', 300 epochs, no convergence stopping",
+                     {**NEW_DEFAULTS, **FRONT_END, **SLOW_PLATEAU, "tol": None}),
+    "conv_plateau_stop": ("conv_plateau with convergence stopping after 30 epochs "
+                          "without a 1e-4 improvement of the training loss",
+                          {**NEW_DEFAULTS, **FRONT_END, **SLOW_PLATEAU,
+                           "n_iter_no_change": 30}),
+    "accurate_wide": ("conv_plateau_stop with 128 filters per block and 128 units, up "
+                      "to 600 epochs, convergence patience 50",
+                      {**NEW_DEFAULTS, **FRONT_END, **SLOW_PLATEAU,
+                       "conv_filters": (128, 128, 128), "units": 128, "epochs": 600,
+                       "n_iter_no_change": 50}),
+    "accurate_long": ("conv_plateau_stop trained longer: plateau patience 20, up to "
+                      "1000 epochs, convergence patience 50",
+                      {**NEW_DEFAULTS, **FRONT_END, **SLOW_PLATEAU,
+                       "lr_schedule": ReduceOnPlateau(factor=0.5, patience=20),
+                       "epochs": 1000, "n_iter_no_change": 50}),
     "conv_s2_recipe": ("front-end 3 x Conv1D(64), kernel 5, stride 2, and the recipe",
                        {**NEW_DEFAULTS, "conv_filters": (64, 64, 64), "conv_stride": 2,
                         **RECIPE}),
@@ -107,7 +135,8 @@ REFERENCES = ("dtw_1nn", "minirocket")
 
 
 def candidate_specs(names):
-    return [rnn_spec(name, CANDIDATES[name][0], **{**PLAIN_LSTM, **CANDIDATES[name][1]})
+    return [rnn_spec(name, CANDIDATES[name][0],
+                     **{**PLAIN_LSTM, **BEFORE_ISSUE_13, **CANDIDATES[name][1]})
             for name in names]
 
 
@@ -168,7 +197,7 @@ def main(argv=None):
     datasets = (_parse_list(args.datasets, ALL_DATASETS, "datasets") if args.datasets
                 else list(("ArrowHead", "GunPoint") if args.quick else DATASETS))
     names = (_parse_list(args.candidates, list(CANDIDATES), "candidates")
-             if args.candidates else list(CANDIDATES))
+             if args.candidates else [] if args.report_only else list(CANDIDATES))
     seeds = _parse_seeds(args.seeds) if args.seeds else ([0] if args.quick else [0, 1, 2])
     refs = [] if args.no_references else list(REFERENCES)
     name = args.name or ("defaults_quick" if args.quick else "defaults")
@@ -194,6 +223,8 @@ def main(argv=None):
     rows = previous if args.report_only else previous + run_benchmark(
         datasets, specs, seeds, csv_path=csv_path, done=done, log=log)
     wall = time.perf_counter() - started
+    if args.report_only:
+        seeds = sorted({int(r["seed"]) for r in rows})
     info = {d: load_dataset(d).info for d in datasets}
     # with --resume, the table also shows the candidates of earlier runs
     names = [n for n in CANDIDATES if n in names or any(r["model"] == n for r in rows)]
@@ -207,7 +238,8 @@ def main(argv=None):
           f"{', '.join(map(str, seeds))}; every candidate is `RNNSequenceClassifier` "
           "behind a `SequenceScaler`, with the design's defaults except what the "
           "candidate changes (LSTM, 64 units, 1 layer, one direction, last-step "
-          "pooling, Adam, learning_rate=1e-3, 100 epochs, batch_size=32). "
+          "pooling, no convolutional front-end, Adam, learning_rate=1e-3 constant, "
+          "100 epochs, batch_size=32, no convergence stopping: `tol=None`). "
           "one_cycle: `OneCycle()` defaults, peak = 10 x learning_rate after 30% of the "
           "epochs, then cosine down to learning_rate / 1e4. Reference rows: 1-NN DTW "
           "(deterministic) and MiniRocket.", "",

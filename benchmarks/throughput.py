@@ -54,7 +54,7 @@ import time
 from pathlib import Path
 
 from . import _report
-from ._models import PLAIN_LSTM
+from ._models import DEFAULT_RECURRENT, PLAIN_LSTM
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -259,7 +259,7 @@ def _train_keras_family(contestant, X, y, epochs):
         if contestant in ("ours", "ours_jax", "ours_default"):
             from sklearn_rnn import RNNSequenceClassifier
 
-            network = {} if contestant == "ours_default" else PLAIN_LSTM
+            network = DEFAULT_RECURRENT if contestant == "ours_default" else PLAIN_LSTM
             clf = RNNSequenceClassifier(
                 units=UNITS, epochs=epochs, batch_size=BATCH_SIZE,
                 learning_rate=LEARNING_RATE, random_state=0, **network,
@@ -460,8 +460,8 @@ def worker_varlen(spec):
         start = time.perf_counter()
         if spec["contestant"] == "ours":
             clf = RNNSequenceClassifier(units=UNITS, epochs=spec["epochs"],
-                                        batch_size=VARLEN_BATCH_SIZE, random_state=0
-                                        ).fit(X, y)
+                                        batch_size=VARLEN_BATCH_SIZE, random_state=0,
+                                        **DEFAULT_RECURRENT).fit(X, y)
             extra = {"jit_compile_": bool(clf.jit_compile_)}
         else:
             padded = pad_sequences(X, value=PAD_VALUE)

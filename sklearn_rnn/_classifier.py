@@ -94,22 +94,24 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         0.56) and is behind on average over five real datasets (0.815 against 0.877),
         at ~1.3x the fit time. ``bidirectional=False, pooling="last"`` is the plain
         LSTM classifier.
-    conv_filters : int, tuple of int or None, default=None
+    conv_filters : int, tuple of int or None, default=(64, 64, 64)
         A convolutional front-end before the recurrent layers: one block
         ``Conv1D -> BatchNormalization -> ReLU`` per entry, with that many filters
         (an int: one block). None: the recurrent layers read the input directly.
         On long series with few samples the front-end is where the accuracy is
         (ArrowHead, OSULeaf: ``benchmarks/results/defaults.md``); a block needs
-        enough updates for its batch statistics, so use it with
-        ``batch_size="auto"`` on small data. Masks are respected: the convolution
-        reads padded steps as zeros, batch statistics skip them, and padding never
-        changes a prediction.
-    conv_kernel_size : int or tuple of int, default=5
+        enough updates for its batch statistics (with 100 epochs of two batches it
+        predicted one class on ArrowHead and GunPoint), hence the default
+        ``batch_size="auto"``. Masks are respected: the convolution reads padded
+        steps as zeros, batch statistics skip them, and padding never changes a
+        prediction.
+    conv_kernel_size : int or tuple of int, default=(8, 5, 3)
         Kernel size of each block (an int: every block).
-    conv_stride : int or tuple of int, default=1
+    conv_stride : int or tuple of int, default=(2, 2, 1)
         Stride of each block (an int: every block): a block with stride ``s``
         turns ``n`` steps into ``ceil(n / s)``, and the mask with them, so the
-        recurrent layers read a shorter sequence (faster).
+        recurrent layers read a shorter sequence (the default: a quarter, about
+        4x less recurrent work).
     dense_units : int or None, default=None
         Units of an optional hidden ReLU layer before the output layer.
     dropout : float in [0, 1), default=0.0
@@ -146,15 +148,17 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         Decoupled weight decay, for optimizers that take it (all four named above).
     clipnorm : float or None, default=None
         Clip each gradient to this norm.
-    lr_schedule : None, str or schedule object, default=None
+    lr_schedule : None, str or schedule object, default="plateau"
         Learning-rate schedule. A name (``"constant"``, ``"step"``,
         ``"exponential"``, ``"cosine"``, ``"cosine_restarts"``, ``"cyclic"``,
         ``"triangular2"``, ``"exp_range"``, ``"one_cycle"``, ``"plateau"``) or an
         object from :mod:`sklearn_rnn.schedules`, whose parameters are searchable
-        as ``lr_schedule__<name>``.
-    epochs : int, default=100
+        as ``lr_schedule__<name>``. The default, ``"plateau"``, halves the
+        learning rate after 10 epochs without improvement of the training loss
+        (:class:`~sklearn_rnn.schedules.ReduceOnPlateau`); None keeps it constant.
+    epochs : int, default=300
         Maximum number of epochs.
-    batch_size : int or "auto", default=32
+    batch_size : int or "auto", default="auto"
         Sequences per gradient update. ``"auto"`` takes a tenth of the training
         sequences, at least 4 and at most 32 (never more than the data): about ten
         updates per epoch on small data, as the published convolutional
@@ -171,7 +175,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         ``epochs``.
     validation_fraction : float in (0, 1), default=0.1
         Fraction held out for early stopping.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int, default=30
         Epochs without an improvement of ``tol`` before training stops.
     tol : float or None, default=1e-4
         Minimum decrease of the loss (validation loss with early stopping, else
@@ -240,6 +244,8 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         Validation accuracy per epoch with early stopping, else None.
     jit_compile_ : bool
         Whether the last fit's train step ran XLA-compiled.
+    batch_size_ : int
+        The batch size of the last fit (``batch_size="auto"`` resolved).
 
     See Also
     --------
@@ -303,9 +309,9 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         n_layers=1,
         bidirectional=True,
         pooling="max",
-        conv_filters=None,
-        conv_kernel_size=5,
-        conv_stride=1,
+        conv_filters=(64, 64, 64),
+        conv_kernel_size=(8, 5, 3),
+        conv_stride=(2, 2, 1),
         dense_units=None,
         dropout=0.0,
         recurrent_dropout=0.0,
@@ -319,13 +325,13 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         learning_rate=1e-3,
         weight_decay=None,
         clipnorm=None,
-        lr_schedule=None,
-        epochs=100,
-        batch_size=32,
+        lr_schedule="plateau",
+        epochs=300,
+        batch_size="auto",
         shuffle=True,
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change=30,
         tol=1e-4,
         class_weight=None,
         augmentation=None,
@@ -597,7 +603,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
                          **kwargs):
         y = np.asarray(y).reshape(-1)
         X, y, sample_weight, validation_data = self._split_validation(X, y, sample_weight)
-        self._batch_size = (auto_batch_size(len(X)) if self.batch_size == "auto"
+        self.batch_size_ = (auto_batch_size(len(X)) if self.batch_size == "auto"
                             else self.batch_size)
         if initial_epoch == 0:  # a new fit, or the first partial_fit: fresh optimizer
             self._compile(self.model_, self._scheduled_learning_rate(len(X)))
@@ -613,8 +619,8 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
             callbacks.append(convergence_callback(self.n_iter_no_change, self.tol))
         inputs, steps_per_epoch, train_shapes = self._training_inputs(X, y, sample_weight)
         val_shapes = 0 if validation_data is None else len(
-            {min(self._batch_size, len(validation_data[0])),
-             len(validation_data[0]) % self._batch_size} - {0})
+            {min(self.batch_size_, len(validation_data[0])),
+             len(validation_data[0]) % self.batch_size_} - {0})
         jit_compile = resolve_jit_compile(
             self.jit_compile, cell_type=self.cell_type, n_layers=self.n_layers,
             bidirectional=self.bidirectional, masked=self._is_masked(),
@@ -622,7 +628,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         )
         history = self._fit_compiled_or_graph(jit_compile, dict(
             **inputs, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
-            validation_data=validation_data, validation_batch_size=self._batch_size,
+            validation_data=validation_data, validation_batch_size=self.batch_size_,
             callbacks=callbacks, verbose=self.verbose,
         ))
         predict_on_graph(self.model_)
@@ -683,7 +689,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         schedule = resolve_schedule(self.lr_schedule)
         if schedule is None:
             return self.learning_rate
-        steps_per_epoch = math.ceil(n_train / self._batch_size)
+        steps_per_epoch = math.ceil(n_train / self.batch_size_)
         return schedule.keras_learning_rate(self.learning_rate, steps_per_epoch, self.epochs)
 
     def _compiles_every_shape(self):
@@ -707,12 +713,12 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         X, lengths = self._left_aligned(X)
         bucketed = self._is_masked() and lengths.min() < X.shape[1]
         if self.augmentation is None and not bucketed:
-            partial = len(X) % self._batch_size and len(X) > self._batch_size
+            partial = len(X) % self.batch_size_ and len(X) > self.batch_size_
             return ({"x": X, "y": y, "sample_weight": sample_weight,
-                     "batch_size": self._batch_size, "shuffle": self.shuffle},
+                     "batch_size": self.batch_size_, "shuffle": self.shuffle},
                     len(X) * X.shape[1], 1 + bool(partial))
         batches = SequenceBatches(
-            X, y, sample_weight, lengths, batch_size=self._batch_size,
+            X, y, sample_weight, lengths, batch_size=self.batch_size_,
             shuffle=self.shuffle, seed=self._random_state,
             augmenter=self.augmentation, bucketed=bucketed,
             compiled=self._compiles_every_shape(),

@@ -561,11 +561,15 @@ class ReduceOnPlateau(_Schedule):
     without any reduction (the base learning rate); the realised values are
     in the classifier's ``history_["lr"]``.
 
+    The defaults (halve after 10 epochs without improvement; Keras' are 0.1 and 10)
+    are the classifier's default schedule, chosen with the evidence in
+    ``benchmarks/results/defaults.md``.
+
     Parameters
     ----------
-    factor : float, default=0.1
+    factor : float, default=0.5
         Factor applied on a plateau, in (0, 1).
-    patience : int, default=5
+    patience : int, default=10
         Epochs without improvement before a reduction (>= 0).
     min_lr : float, default=0.0
         Lower bound on the learning rate, in [0, learning_rate].
@@ -584,7 +588,7 @@ class ReduceOnPlateau(_Schedule):
         "min_lr": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, factor=0.1, patience=5, min_lr=0.0):
+    def __init__(self, factor=0.5, patience=10, min_lr=0.0):
         self.factor = factor
         self.patience = patience
         self.min_lr = min_lr

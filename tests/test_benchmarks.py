@@ -206,3 +206,14 @@ def test_training_ratios_are_per_round_and_contestants_alternate(monkeypatch, tm
                    targets=throughput.evaluate_targets(results))
     throughput.write_markdown(results, tmp_path / "train.md")
     assert "| ours/keras | 2.00 (1.50-2.00) |" in (tmp_path / "train.md").read_text()
+
+
+def test_every_defaults_candidate_and_preset_is_a_valid_setting():
+    from benchmarks._models import RNN_PRESETS
+    from benchmarks.defaults import CANDIDATES, candidate_specs
+    from sklearn_rnn._network import conv_blocks
+
+    for spec in [*candidate_specs(list(CANDIDATES)), *RNN_PRESETS.values()]:
+        clf = spec.make(0)[-1]
+        clf._validate_params()
+        conv_blocks(clf.conv_filters, clf.conv_kernel_size, clf.conv_stride)

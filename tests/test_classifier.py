@@ -357,7 +357,9 @@ def test_front_end_on_token_input():
 @pytest.mark.parametrize("params, message", [
     ({"conv_filters": 0}, "'conv_filters' parameter"),
     ({"conv_filters": "wide"}, "'conv_filters' parameter"),
-    ({"conv_filters": (8, 8), "conv_stride": (2, 2, 2)}, "conv_stride=.* has 3 entries"),
+    ({"conv_filters": (8, 8), "conv_kernel_size": 3, "conv_stride": (2, 2, 2)},
+     "conv_stride=.* has 3 entries"),
+    ({"conv_filters": (8, 8)}, r"conv_kernel_size=\(8, 5, 3\) has 3 entries.*or an int"),
     ({"conv_filters": (8, -1)}, "conv_filters must be a positive int"),
     ({"batch_size": "big"}, "'batch_size' parameter"),
     ({"tol": -1.0}, "'tol' parameter"),
@@ -379,6 +381,7 @@ def test_auto_batch_size_sets_the_updates_per_epoch(data3d):
     X, y = data3d  # 48 sequences: batches of 4, 12 updates per epoch
     counter = tiny(batch_size="auto")
     counter.fit(X, y)
+    assert counter.batch_size_ == 4
     assert counter.model_.optimizer.iterations.numpy() == 12
 
 

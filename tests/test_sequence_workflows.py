@@ -137,6 +137,18 @@ def test_rnn_beats_an_order_blind_model():
 
 
 @pytest.mark.slow
+def test_front_end_learns_long_variable_length_sequences():
+    # 120 steps read by the recurrent layer as 30 (strides 2, 2).
+    X, y = make_sequence_classification(n_samples=400, n_timesteps=120, n_features=1,
+                                        n_classes=3, variable_length=True, random_state=0)
+    clf = RNNSequenceClassifier(
+        units=16, conv_filters=(16, 16), conv_kernel_size=(7, 5), conv_stride=(2, 2),
+        epochs=20, batch_size="auto", lr_schedule="plateau", random_state=0)
+    pipe = make_pipeline(SequenceScaler(), clf).fit(X[:300], y[:300])
+    assert pipe.score(X[300:], y[300:]) >= 0.9
+
+
+@pytest.mark.slow
 def test_variable_length_synthetic_data_through_scaler():
     X, y = make_sequence_classification(n_samples=240, n_timesteps=30, n_features=3,
                                         variable_length=True, random_state=0)

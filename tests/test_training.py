@@ -106,7 +106,7 @@ def test_partial_fit_keeps_optimizer_state(data3d):
     optimizer = clf.model_.optimizer
     clf.partial_fit(X, y)
     assert clf.model_.optimizer is optimizer
-    assert int(optimizer.iterations) == 2 * int(np.ceil(len(X) / clf.batch_size))
+    assert int(optimizer.iterations) == 2 * int(np.ceil(len(X) / clf.batch_size_))
     assert len(clf.history_["lr"]) == clf.n_iter_ == 2
 
 
