@@ -34,17 +34,20 @@ class ModelSpec:
 
 
 # ------------------------------------------------------------------ RNN presets
-PLAIN_LSTM = {"bidirectional": False, "pooling": "last", "conv_filters": None}
+PLAIN_LSTM = {"bidirectional": False, "pooling": "last", "conv_filters": None,
+              "lr_schedule": None, "tol": None}
 """One LSTM layer read at its last step: the design's defaults, before the evidence
 in ``defaults.md`` made the package bidirectional with max pooling. The network the
 peer comparisons (throughput, memory) build on every side, and the base of every
-candidate of ``python -m benchmarks defaults``; without the convolutional front-end
-(issue 13), which the hand-written peers do not have."""
+candidate of ``python -m benchmarks defaults``; without the convolutional front-end, the plateau
+schedule and the convergence stopping of issue 13, which the hand-written peers do
+not have."""
 
-DEFAULT_RECURRENT = {"conv_filters": None}
+DEFAULT_RECURRENT = {"conv_filters": None, "lr_schedule": None, "tol": None}
 """The default recurrent network (bidirectional LSTM, max over time) without the
-front-end: what ``ours_default`` and the variable-length part of the throughput
-benchmark train beside the same network written in Keras."""
+front-end, trained at a constant rate for every epoch: what ``ours_default`` and the
+variable-length part of the throughput benchmark train beside the same network
+written in Keras."""
 
 
 def rnn_spec(name, description, **params):
@@ -71,7 +74,7 @@ recipe of issue 13 (with ``tol=None``: the package defaults before it)."""
 ACCURATE = {"conv_filters": (128, 128, 128), "units": 128, "epochs": 600,
             "n_iter_no_change": 50}
 """The most accurate configuration: the defaults, twice as wide and trained up to
-twice as long (``accurate_wide`` in ``benchmarks/results/defaults.md``)."""
+twice as long (``accurate_wide`` in ``benchmarks/results/defaults_front_end_screen.md``)."""
 
 RNN_PRESETS = {
     "rnn_default": rnn_spec(

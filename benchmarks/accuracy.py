@@ -61,7 +61,7 @@ QUICK_DATASETS = ("ItalyPowerDemand", "GunPoint", "ArrowHead", "BasicMotions",
 QUICK_MODELS = ("rnn_default", "rnn_no_front_end", "keras_by_hand", "minirocket",
                 "dtw_1nn", "logistic_regression", "random_forest")
 QUICK_EPOCHS = 100
-QUICK_OVERRIDES = {"rnn_bilstm2": {"epochs": 20, "n_iter_no_change": 10}}
+QUICK_OVERRIDES = {"rnn_bilstm2": {"epochs": 20, "n_iter_no_change": 10}}  # --models
 """Extra parameter changes of the RNN presets in quick mode (shorter patience to
 match the shorter budget)."""
 
@@ -293,8 +293,8 @@ def summary_markdown(rows, *, datasets, models, seeds, epochs, command, machine,
 
 
 def _wrapper_cost(rows, ours="rnn_no_front_end", theirs="keras_by_hand"):
-    """What the wrapper costs: rnn_default against the same network by hand, fit by
-    fit (same dataset and seed)."""
+    """What the wrapper costs: rnn_no_front_end against the same network by hand,
+    fit by fit (same dataset and seed)."""
     pairs = {}
     for row in rows:
         if not row.get("error") and row["model"] in (ours, theirs):

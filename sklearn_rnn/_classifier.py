@@ -19,6 +19,7 @@ from ._compilation import (
     resolve_jit_compile,
     set_train_step_compilation,
 )
+from ._layers import MaskedConvBlock
 from ._network import CELLS, build_network, conv_blocks
 from ._optimizers import OPTIMIZERS, make_optimizer
 from ._scikeras_fixes import SequenceKerasClassifier, keras_seed, predict_on_batches
@@ -92,16 +93,21 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
         ``benchmarks/results/defaults.md``: the single-direction, last-state LSTM
         collapses on long univariate series with few samples (ArrowHead 0.48 against
         0.56) and is behind on average over five real datasets (0.815 against 0.877),
-        at ~1.3x the fit time. ``bidirectional=False, pooling="last"`` is the plain
-        LSTM classifier.
+        at ~1.3x the fit time. ``bidirectional=False, pooling="last",
+        conv_filters=None`` is the plain LSTM classifier (with ``lr_schedule=None,
+        batch_size=32, epochs=100, tol=None``, trained as before issue 13).
     conv_filters : int, tuple of int or None, default=(64, 64, 64)
         A convolutional front-end before the recurrent layers: one block
-        ``Conv1D -> BatchNormalization -> ReLU`` per entry, with that many filters
-        (an int: one block). None: the recurrent layers read the input directly.
+        ``Conv1D -> BatchNormalization -> ReLU`` per entry, with that many filters.
+        An int gives every block that many filters; the number of blocks is then
+        the length of ``conv_kernel_size`` / ``conv_stride`` when they are tuples
+        (3 with the defaults), else 1. None: the recurrent layers read the input
+        directly.
         On long series with few samples the front-end is where the accuracy is
-        (ArrowHead, OSULeaf: ``benchmarks/results/defaults.md``); a block needs
+        (ArrowHead, OSULeaf: ``benchmarks/results/accuracy_full.md``); a block needs
         enough updates for its batch statistics (with 100 epochs of two batches it
-        predicted one class on ArrowHead and GunPoint), hence the default
+        predicted one class on ArrowHead and GunPoint,
+        ``benchmarks/results/defaults_front_end_screen.md``), hence the default
         ``batch_size="auto"``. Masks are respected: the convolution reads padded
         steps as zeros, batch statistics skip them, and padding never changes a
         prediction.
@@ -602,6 +608,7 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch,
                          **kwargs):
         y = np.asarray(y).reshape(-1)
+        X = self._left_aligned(X)[0]  # the validation split too, as at predict
         X, y, sample_weight, validation_data = self._split_validation(X, y, sample_weight)
         self.batch_size_ = (auto_batch_size(len(X)) if self.batch_size == "auto"
                             else self.batch_size)
@@ -768,7 +775,8 @@ class RNNSequenceClassifier(SequenceKerasClassifier):
     def _network_input(self, X):
         """``X`` with its masked steps after the valid ones when a convolutional
         front-end reads it (its windows span neighbouring steps), as in training."""
-        if self.conv_filters is None or not self._is_masked():
+        if not self._is_masked() or not any(
+                isinstance(layer, MaskedConvBlock) for layer in self.model_.layers):
             return X
         return self._left_aligned(X)[0]
 

@@ -27,21 +27,25 @@ def _as_tuple(value):
 
 def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
     """The ``(filters, kernel_size, stride)`` of each block of the convolutional
-    front-end: one per entry of ``conv_filters`` (None: no front-end); an int
-    kernel size or stride applies to every block.
+    front-end (None ``conv_filters``: no front-end). Each argument is an int, which
+    applies to every block, or a tuple with one entry per block; the tuples give the
+    number of blocks (one when all three are ints) and must agree on it.
 
     Raises
     ------
     ValueError
-        When an entry is not a positive int, or a tuple's length differs from the
-        number of blocks.
+        When an entry is not a positive int, or two tuples differ in length.
     """
     if conv_filters is None:
         return []
     named = {"conv_filters": conv_filters, "conv_kernel_size": conv_kernel_size,
              "conv_stride": conv_stride}
     values = {name: _as_tuple(value) for name, value in named.items()}
-    n_blocks = len(values["conv_filters"])
+    tuples = {name: len(v) for name, v in values.items()
+              if isinstance(named[name], (tuple, list))}
+    source = "conv_filters" if "conv_filters" in tuples else max(
+        tuples, key=tuples.get, default="conv_filters")
+    n_blocks = tuples.get(source, 1)
     for name, entries in values.items():
         if not entries or not all(
                 isinstance(v, Integral) and not isinstance(v, bool) and v >= 1
@@ -54,8 +58,8 @@ def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
         elif len(entries) != n_blocks:
             raise ValueError(
                 f"{name}={named[name]!r} has {len(entries)} entries, but "
-                f"conv_filters={conv_filters!r} makes {n_blocks} blocks: give one "
-                "entry per block, or an int for all of them.")
+                f"{source}={named[source]!r} makes {n_blocks} blocks: give "
+                f"{name} one entry per block, or an int for all of them.")
     return list(zip(values["conv_filters"], values["conv_kernel_size"],
                     values["conv_stride"], strict=True))
 

@@ -563,7 +563,7 @@ class ReduceOnPlateau(_Schedule):
 
     The defaults (halve after 10 epochs without improvement; Keras' are 0.1 and 10)
     are the classifier's default schedule, chosen with the evidence in
-    ``benchmarks/results/defaults.md``.
+    ``benchmarks/results/defaults_front_end_screen.md``.
 
     Parameters
     ----------

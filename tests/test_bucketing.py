@@ -62,14 +62,17 @@ def test_compiled_batches_take_few_shapes_and_no_sequence_is_cut():
         assert batches[i][0].shape[1] >= lengths[idx].max()
 
 
-@pytest.mark.parametrize("cell_type", ["lstm", "gru"])
-def test_a_batch_trains_the_same_however_much_it_is_padded(cell_type):
+@pytest.mark.parametrize("cell_type, conv_filters", [
+    ("lstm", None), ("gru", None), ("lstm", (3, 2)),
+])
+def test_a_batch_trains_the_same_however_much_it_is_padded(cell_type, conv_filters):
     # One training step on the same two sequences, padded to 6 or to 15 steps,
-    # leaves identical weights: loss and gradients ignore the padding.
+    # leaves identical weights: loss and gradients ignore the padding (with the
+    # front-end: its batch statistics too).
     params = dict(cell_type=cell_type, units=3, n_layers=1, bidirectional=True,
                   pooling="max", dense_units=None, dropout=0.0, recurrent_dropout=0.0,
                   spatial_dropout=0.0, l2=0.0, embedding_dim=None, embedding_l2=0.0,
-                  conv_filters=None, conv_kernel_size=5, conv_stride=1)
+                  conv_filters=conv_filters, conv_kernel_size=3, conv_stride=(2, 1))
     meta = dict(n_features=2, n_classes=2, vocab_size=None, mask_value=PAD,
                 pool_in_loop=True)
     X = padded([4, 6], seed=3)

@@ -1,4 +1,5 @@
 import os
+import pickle
 import subprocess
 import sys
 
@@ -34,7 +35,13 @@ def test_defaults_match_design_and_evidence():
     # Changed from the design's False / "last" by benchmarks/results/defaults.md.
     assert params["bidirectional"] is True and params["pooling"] == "max"
     assert params["cell_type"] == "lstm" and params["units"] == 64
-    assert params["epochs"] == 100 and params["batch_size"] == 32
+    # The front-end and the small-data recipe, by defaults_front_end_screen.md and
+    # accuracy_full.md (issue 13).
+    assert params["conv_filters"] == (64, 64, 64)
+    assert params["conv_kernel_size"] == (8, 5, 3) and params["conv_stride"] == (2, 2, 1)
+    assert params["lr_schedule"] == "plateau" and params["batch_size"] == "auto"
+    assert params["epochs"] == 300 and params["n_iter_no_change"] == 30
+    assert params["tol"] == 1e-4
     assert params["verbose"] == 0 and params["optimizer"] == "adam"
     assert params["learning_rate"] == 1e-3 and params["validation_fraction"] == 0.1
 
@@ -322,7 +329,7 @@ def test_front_end_works_with_every_cell_depth_direction_and_pooling(
     blocks = [layer for layer in clf.model_.layers if layer.name.startswith("conv_block")]
     assert [(b.filters, b.kernel_size, b.stride) for b in blocks] == [(4, 3, 2), (4, 2, 1)]
     assert clf.predict_proba(X).shape == (len(X), 2)
-    assert clf.predict_proba(X[:3, :5]).shape == (3, 2)  # a length shorter than the kernel
+    assert clf.predict_proba(X[:3, :2]).shape == (3, 2)  # as short as the kernels
 
 
 @pytest.mark.parametrize("pooling", ["last", "mean", "max"])
@@ -342,6 +349,31 @@ def test_front_end_reads_prepadded_arrays_like_the_unpadded_ones(data3d):
     clf = tiny(mask_value=-5.0, **FRONT_END).fit(padded, y)
     np.testing.assert_allclose(clf.predict_proba(padded), clf.predict_proba(X),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_front_end_validation_loss_does_not_depend_on_where_the_padding_is(data3d):
+    X, y = data3d
+    pad = np.full((len(X), 5, 2), -5.0, "float32")
+    settings = dict(mask_value=-5.0, early_stopping=True, validation_fraction=0.25,
+                    epochs=2, **FRONT_END)
+    before = tiny(**settings).fit(np.concatenate([pad, X], axis=1), y)
+    after = tiny(**settings).fit(np.concatenate([X, pad], axis=1), y)
+    np.testing.assert_allclose(before.history_["val_loss"], after.history_["val_loss"],
+                               rtol=1e-5)
+
+
+def test_front_end_model_pickles_with_identical_predictions(data3d):
+    X, y = data3d
+    clf = tiny(epochs=2, **FRONT_END).fit(X, y)
+    clone_ = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(clone_.predict_proba(X), clf.predict_proba(X))
+
+
+def test_an_int_conv_filters_spreads_over_the_tuples_blocks(data3d):
+    X, y = data3d
+    clf = tiny(conv_filters=4, conv_kernel_size=(3, 2), conv_stride=(2, 1)).fit(X, y)
+    blocks = [layer for layer in clf.model_.layers if layer.name.startswith("conv_block")]
+    assert [(b.filters, b.kernel_size, b.stride) for b in blocks] == [(4, 3, 2), (4, 2, 1)]
 
 
 def test_front_end_on_token_input():

@@ -135,7 +135,7 @@ def test_network_with_a_front_end_has_one_block_per_entry():
 
 @pytest.mark.parametrize("params, message", [
     (dict(conv_filters=(4, 4), conv_kernel_size=(3, 3, 3)), "conv_kernel_size"),
-    (dict(conv_filters=4, conv_stride=(1, 2)), "conv_stride"),
+    (dict(conv_filters=(4, 4, 4), conv_stride=(1, 2)), "conv_stride"),
     (dict(conv_filters=(4, 0)), "conv_filters"),
     (dict(conv_filters=()), "conv_filters"),
     (dict(conv_filters=(4, True)), "conv_filters"),
@@ -150,3 +150,7 @@ def test_conv_blocks_spread_an_int_over_every_block():
     assert conv_blocks(None) == []
     assert conv_blocks((8, 16), 3, (2, 1)) == [(8, 3, 2), (16, 3, 1)]
     assert conv_blocks(8) == [(8, 5, 1)]
+    assert conv_blocks(8, (8, 5, 3), 2) == [(8, 8, 2), (8, 5, 2), (8, 3, 2)]
+    with pytest.raises(ValueError, match=r"conv_stride=\(2, 1\) has 2 entries, but "
+                                         r"conv_kernel_size=\(8, 5, 3\) makes 3"):
+        conv_blocks(8, (8, 5, 3), (2, 1))
