@@ -217,3 +217,19 @@ def test_every_defaults_candidate_and_preset_is_a_valid_setting():
         clf = spec.make(0)[-1]
         clf._validate_params()
         conv_blocks(clf.conv_filters, clf.conv_kernel_size, clf.conv_stride)
+
+
+def test_accuracy_targets_count_datasets_against_the_references():
+    from benchmarks.accuracy import accuracy_targets
+
+    def row(dataset, model, seed, accuracy, family):
+        return {"dataset": dataset, "model": model, "seed": seed, "family": family,
+                "accuracy": accuracy, "fit_seconds": 10.0}
+
+    rows = [row("A", "rnn_x", 0, 0.8, "rnn"), row("A", "rnn_x", 1, 0.9, "rnn"),
+            row("A", "dtw_1nn", 0, 0.85, "baseline"), row("A", "minirocket", 0, 0.84, "baseline"),
+            row("B", "rnn_x", 0, 0.5, "rnn"), row("B", "dtw_1nn", 0, 0.6, "baseline"),
+            row("B", "minirocket", 0, 0.9, "baseline"), row("C", "rnn_x", 0, 1.0, "rnn")]
+    table = "\n".join(accuracy_targets(rows, ["A", "B", "C"]))
+    # A: 0.85 >= DTW 0.85 and > MiniRocket 0.84; B: below both; C lacks references.
+    assert "| rnn_x | 2 | 1 of 2 | 0.675 | 0.870 | -0.195 | 1 | 10 |" in table
