@@ -366,7 +366,9 @@ def test_front_end_model_pickles_with_identical_predictions(data3d):
     X, y = data3d
     clf = tiny(epochs=2, **FRONT_END).fit(X, y)
     clone_ = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_array_equal(clone_.predict_proba(X), clf.predict_proba(X))
+    # JAX recompiles the restored model's predict step: float32 rounding (6e-8).
+    np.testing.assert_allclose(clone_.predict_proba(X), clf.predict_proba(X),
+                               rtol=1e-6, atol=1e-7)
 
 
 def test_an_int_conv_filters_spreads_over_the_tuples_blocks(data3d):
