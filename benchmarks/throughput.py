@@ -234,20 +234,20 @@ def _clocked_keras_fits(clock):
 
     # The estimator trains length buckets and augmented batches through its own
     # batch loop, which takes the same callbacks.
-    from sklearn_rnn import _classifier
+    from sklearn_rnn import _base
 
-    original_loop = _classifier.fit_on_batches
+    original_loop = _base.fit_on_batches
 
     def fit_on_batches(*args, callbacks=(), **kwargs):
         return original_loop(*args, callbacks=[*callbacks, clock.callback()], **kwargs)
 
     keras.Model.fit = fit
-    _classifier.fit_on_batches = fit_on_batches
+    _base.fit_on_batches = fit_on_batches
     try:
         yield
     finally:
         keras.Model.fit = original
-        _classifier.fit_on_batches = original_loop
+        _base.fit_on_batches = original_loop
 
 
 def _train_keras_family(contestant, X, y, epochs):
@@ -449,7 +449,7 @@ def worker_varlen(spec):
     import keras
 
     from sklearn_rnn import RNNSequenceClassifier
-    from sklearn_rnn._classifier import PAD_VALUE
+    from sklearn_rnn._base import PAD_VALUE
     from sklearn_rnn._sequences import pad_sequences
 
     X, y = variable_length_data(spec["dataset"], spec["n_samples"])

@@ -1,17 +1,17 @@
-"""sklearn_rnn: scikit-learn classifiers over recurrent neural networks (LSTM, GRU,
-SimpleRNN) built with Keras 3.
+"""sklearn_rnn: scikit-learn classifiers and regressors over recurrent neural
+networks (LSTM, GRU, SimpleRNN) built with Keras 3.
 
 ``import sklearn_rnn`` does not import TensorFlow or Keras: they load when
-``RNNSequenceClassifier`` is first used.
+``RNNSequenceClassifier`` or ``RNNSequenceRegressor`` is first used.
 """
 
 import importlib
 import os
 
 __version__ = "0.1.0"
-__all__ = ["RNNSequenceClassifier"]
+__all__ = ["RNNSequenceClassifier", "RNNSequenceRegressor"]
 
-_LAZY = {"RNNSequenceClassifier": "._classifier"}
+_LAZY = {"RNNSequenceClassifier": "._classifier", "RNNSequenceRegressor": "._regressor"}
 
 
 def _match_openmp_thread_limit():

@@ -65,7 +65,8 @@ def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
 
 
 def build_network(params, meta):
-    """Build an uncompiled ``keras.Model`` mapping sequences to class probabilities.
+    """Build an uncompiled ``keras.Model`` mapping sequences to class probabilities
+    (classification) or to real values (regression).
 
     Parameters
     ----------
@@ -76,7 +77,9 @@ def build_network(params, meta):
         ``embedding_l2``, ``conv_filters``, ``conv_kernel_size``, ``conv_stride``
         (see :func:`conv_blocks`).
     meta : dict
-        What was learned from the data: ``n_features``, ``n_classes``,
+        What was learned from the data: ``n_features``, ``n_outputs`` (classes,
+        or regression targets), ``task`` (``"classification"``, the default, or
+        ``"regression"``),
         ``vocab_size`` (token input only, else None) and ``mask_value`` (float:
         timesteps whose features all equal it are masked; None: no masking) and,
         optionally, ``pool_in_loop`` (bool, default False): with ``"max"`` or
@@ -91,7 +94,8 @@ def build_network(params, meta):
     keras.Model
         Input ``(batch, timesteps, n_features)`` floats, or ``(batch, timesteps)``
         int token ids when ``params["embedding_dim"]`` is set; output
-        ``(batch, n_classes)`` softmax probabilities. The time axis is unbounded so
+        ``(batch, n_outputs)``: softmax probabilities, or linear outputs for
+        regression. The time axis is unbounded so
         any sequence length can be predicted.
     """
     if params["embedding_dim"] is not None:
@@ -154,7 +158,10 @@ def build_network(params, meta):
             kernel_regularizer=_l2(params["l2"]),
             name="hidden",
         )(x)
-    outputs = keras.layers.Dense(
-        meta["n_classes"], activation="softmax", name="probabilities"
-    )(x)
-    return keras.Model(inputs, outputs, name=f"{params['cell_type']}_classifier")
+    if meta.get("task", "classification") == "classification":
+        outputs = keras.layers.Dense(
+            meta["n_outputs"], activation="softmax", name="probabilities"
+        )(x)
+        return keras.Model(inputs, outputs, name=f"{params['cell_type']}_classifier")
+    outputs = keras.layers.Dense(meta["n_outputs"], name="predictions")(x)
+    return keras.Model(inputs, outputs, name=f"{params['cell_type']}_regressor")

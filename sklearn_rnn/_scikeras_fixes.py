@@ -1,13 +1,19 @@
 """Every fix for a scikeras 0.13 defect, in one module.
 
-``SequenceKerasClassifier`` is scikeras' ``KerasClassifier`` with these defects
-fixed, each in its own method and each covered by ``tests/test_scikeras_fixes.py``
-(which also shows the defect in plain ``KerasClassifier``):
+``SequenceKerasClassifier`` and ``SequenceKerasRegressor`` are scikeras'
+``KerasClassifier`` and ``KerasRegressor`` with these defects fixed, each in its own
+method and each covered by ``tests/test_scikeras_fixes.py`` (which also shows the
+defect in the plain scikeras class). Fixes 3, 4, 5 and 7 are shared
+(:class:`SequenceWrapperFixes`); ``KerasRegressor`` has its own version of fix 1
+and none of fixes 2 and 6.
 
-1. Tags: on scikit-learn >= 1.6 ``is_classifier(KerasClassifier())`` is False, so
-   ``cross_val_score`` / ``GridSearchCV`` silently use unstratified ``KFold``.
+1. Tags: on scikit-learn >= 1.6 ``is_classifier(KerasClassifier())`` and
+   ``is_regressor(KerasRegressor())`` are False, so ``cross_val_score`` /
+   ``GridSearchCV`` silently use unstratified ``KFold`` for the classifier, and
+   ``TransformedTargetRegressor`` / scoring helpers do not see a regressor.
    -> an explicit ``__sklearn_tags__``.
-2. ``class_weight`` multiplies the caller's ``sample_weight`` array in place.
+2. ``class_weight`` multiplies the caller's ``sample_weight`` array in place
+   (classifier only: ``KerasRegressor`` has no ``class_weight``).
    -> ``fit`` / ``partial_fit`` build a new weight array.
 3. ``random_state`` leaves TensorFlow op determinism switched on after ``fit`` when
    the model has random ops (dropout), so later unseeded Keras code in the process
@@ -15,8 +21,9 @@ fixed, each in its own method and each covered by ``tests/test_scikeras_fixes.py
    -> :func:`keras_seed`, which seeds without touching op determinism.
 4. ``n_features_in_`` is ``X.shape[1]``: the number of timesteps for 3D input.
    -> ``_validate_data`` checks sequences and sets features per timestep.
-5. ``predict_proba`` goes through ``model.predict``, 80-100 ms per call even for
-   one sequence. -> ``_predict_raw`` calls the compiled predict step per batch.
+5. ``predict`` / ``predict_proba`` go through ``model.predict``, 80-100 ms per call
+   even for one sequence. -> ``_predict_raw`` calls the compiled predict step per
+   batch.
 6. ``predict_proba`` of a single sequence returns a 1D array: scikeras'
    target encoder ends with ``np.squeeze``. -> ``predict_proba`` returns the
    network's ``(n_samples, n_classes)`` output as it is.
@@ -25,7 +32,7 @@ fixed, each in its own method and each covered by ``tests/test_scikeras_fixes.py
    in scikit-learn, plus the routed ``optimizer__*`` arguments.
 
 Keras' ``validation_split`` (the last rows, unshuffled and unstratified) is never
-used: early stopping makes its own stratified split.
+used: early stopping makes its own split.
 
 Keeping the fixes here, and the network builder in ``_network`` independent of
 scikeras, means the base class can be swapped by changing this module only.
@@ -36,10 +43,10 @@ import random
 
 import keras
 import numpy as np
-from scikeras.wrappers import BaseWrapper, KerasClassifier
+from scikeras.wrappers import BaseWrapper, KerasClassifier, KerasRegressor
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import ClassifierTags
+from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._compiled_predict import bulk_step, predict_batch
@@ -77,17 +84,16 @@ def combined_sample_weight(y, sample_weight, class_weight):
     return weights
 
 
-class SequenceKerasClassifier(KerasClassifier):
-    """scikeras' ``KerasClassifier`` for sequence input, with its defects fixed.
+class SequenceWrapperFixes:
+    """The fixes shared by both wrappers (a mixin placed before the scikeras class).
 
     Subclasses implement ``_keras_build_fn(meta)`` returning a compiled model,
     ``_check_sequences(X, reset)`` returning checked :class:`~._sequences.Sequences`,
     ``_to_model_input(seqs)`` returning the array the model trains on, and
-    ``_predict_probabilities(seqs)``.
+    ``_predict_network(seqs)`` returning the network's outputs.
     """
 
-    loss = "sparse_categorical_crossentropy"
-    # scikeras reads these attributes; they are not parameters of this estimator.
+    # scikeras reads these attributes; they are not parameters of these estimators.
     model = None
     build_fn = None
     metrics = None
@@ -96,11 +102,9 @@ class SequenceKerasClassifier(KerasClassifier):
     validation_batch_size = None
     run_eagerly = False
 
-    # Fix 1 -----------------------------------------------------------------
-    def __sklearn_tags__(self):
+    # Fix 1, the part both share ---------------------------------------------
+    def _sequence_tags(self):
         tags = BaseEstimator.__sklearn_tags__(self)
-        tags.estimator_type = "classifier"
-        tags.classifier_tags = ClassifierTags()
         tags.target_tags.required = True
         tags.input_tags.three_d_array = True
         tags.input_tags.sparse = False
@@ -120,19 +124,6 @@ class SequenceKerasClassifier(KerasClassifier):
             if any(key.startswith(prefix + "__") for prefix in self._routing_prefixes)
         )
         return params
-
-    # Fix 2 -----------------------------------------------------------------
-    def fit(self, X, y, sample_weight=None, **kwargs):
-        self.classes_ = None
-        weights = combined_sample_weight(y, sample_weight, self.class_weight)
-        BaseWrapper.fit(self, X, y, sample_weight=weights, **kwargs)
-        return self
-
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
-        self.classes_ = classes if classes is not None else getattr(self, "classes_", None)
-        weights = combined_sample_weight(y, sample_weight, self.class_weight)
-        BaseWrapper.partial_fit(self, X, y, sample_weight=weights, **kwargs)
-        return self
 
     # Fix 3 -----------------------------------------------------------------
     def _build_keras_model(self):
@@ -157,14 +148,52 @@ class SequenceKerasClassifier(KerasClassifier):
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
                 "before using this estimator."
             )
-        proba = self._predict_probabilities(self._check_sequences(X, reset=False))
+        outputs = self._predict_network(self._check_sequences(X, reset=False))
         release_graphs_with_model(self.model_, ("predict_function",))
-        return proba
+        return outputs
+
+
+class SequenceKerasClassifier(SequenceWrapperFixes, KerasClassifier):
+    """scikeras' ``KerasClassifier`` for sequence input, with its defects fixed."""
+
+    loss = "sparse_categorical_crossentropy"
+
+    # Fix 1 -----------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = self._sequence_tags()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        return tags
+
+    # Fix 2 -----------------------------------------------------------------
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        self.classes_ = None
+        weights = combined_sample_weight(y, sample_weight, self.class_weight)
+        BaseWrapper.fit(self, X, y, sample_weight=weights, **kwargs)
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        self.classes_ = classes if classes is not None else getattr(self, "classes_", None)
+        weights = combined_sample_weight(y, sample_weight, self.class_weight)
+        BaseWrapper.partial_fit(self, X, y, sample_weight=weights, **kwargs)
+        return self
 
     # Fix 6 -----------------------------------------------------------------
     def predict_proba(self, X):
         # The softmax columns follow the ordinal encoding of y, i.e. classes_.
         return self._predict_raw(X)
+
+
+class SequenceKerasRegressor(SequenceWrapperFixes, KerasRegressor):
+    """scikeras' ``KerasRegressor`` for sequence input, with its defects fixed."""
+
+    # Fix 1 -----------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = self._sequence_tags()
+        tags.estimator_type = "regressor"
+        tags.regressor_tags = RegressorTags()
+        tags.target_tags.multi_output = True
+        return tags
 
 
 def predict_on_batches(model, X, batch_size=PREDICT_BATCH_SIZE):

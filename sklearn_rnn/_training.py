@@ -1,4 +1,4 @@
-"""Training concerns as small pieces: the validation split, per-epoch learning-rate
+"""Training concerns as small pieces: the validation splits, per-epoch learning-rate
 logging, early stopping and augmented training batches."""
 
 import math
@@ -32,6 +32,27 @@ def stratified_validation_split(y, validation_fraction, random_state):
         np.arange(len(y)), test_size=n_val, stratify=y, random_state=random_state,
         shuffle=True,
     )
+
+
+def shuffled_validation_split(n_samples, validation_fraction, random_state,
+                              min_validation=2):
+    """Indices ``(train, validation)``: a shuffled split (regression targets are
+    not stratified).
+
+    Raises ``ValueError`` when either side would hold fewer than
+    ``min_validation`` sequences (R^2 needs two).
+    """
+    n_val = math.ceil(validation_fraction * n_samples)
+    if n_val < min_validation or n_samples - n_val < 1:
+        raise ValueError(
+            f"The validation set is too small: validation_fraction="
+            f"{validation_fraction} of {n_samples} samples gives {n_val} validation "
+            f"sequences; early stopping needs at least {min_validation} and one to "
+            "train on. Increase 'validation_fraction' or the size of your dataset, "
+            "or set early_stopping=False."
+        )
+    return train_test_split(np.arange(n_samples), test_size=n_val,
+                            random_state=random_state, shuffle=True)
 
 
 class LearningRateLogger(keras.callbacks.Callback):

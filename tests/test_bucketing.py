@@ -73,7 +73,7 @@ def test_a_batch_trains_the_same_however_much_it_is_padded(cell_type, conv_filte
                   pooling="max", dense_units=None, dropout=0.0, recurrent_dropout=0.0,
                   spatial_dropout=0.0, l2=0.0, embedding_dim=None, embedding_l2=0.0,
                   conv_filters=conv_filters, conv_kernel_size=3, conv_stride=(2, 1))
-    meta = dict(n_features=2, n_classes=2, vocab_size=None, mask_value=PAD,
+    meta = dict(n_features=2, n_outputs=2, vocab_size=None, mask_value=PAD,
                 pool_in_loop=True)
     X = padded([4, 6], seed=3)
     weights = []

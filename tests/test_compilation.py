@@ -143,7 +143,7 @@ def test_partial_fit_and_warm_start_continue_a_compiled_model(data3d):
 def test_network_xla_cannot_compile_falls_back_to_the_graph(monkeypatch, data3d):
     import tensorflow as tf
 
-    from sklearn_rnn import _classifier
+    from sklearn_rnn import _base
 
     def with_host_op(params, meta):
         model = build(params, meta)
@@ -153,14 +153,14 @@ def test_network_xla_cannot_compile_falls_back_to_the_graph(monkeypatch, data3d)
             lambda a: a, [t], tf.float32, stateful=False), t.shape))(model.outputs[0])
         return keras.Model(inputs, host)
 
-    build = _classifier.build_network
-    monkeypatch.setattr(_classifier, "build_network", with_host_op)
+    build = _base.build_network
+    monkeypatch.setattr(_base, "build_network", with_host_op)
     X, y = data3d
     with pytest.warns(RuntimeWarning, match="XLA could not compile"):
         clf = RNNSequenceClassifier(jit_compile=True, **TINY, **ONE_DIRECTION).fit(X, y)
     assert clf.jit_compile_ is False and clf.n_iter_ == 1
     reference = RNNSequenceClassifier(jit_compile=False, **TINY, **ONE_DIRECTION)
-    monkeypatch.setattr(_classifier, "build_network", build)
+    monkeypatch.setattr(_base, "build_network", build)
     np.testing.assert_allclose(clf.predict_proba(X), reference.fit(X, y).predict_proba(X),
                                atol=1e-6)
 

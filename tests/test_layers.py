@@ -31,7 +31,7 @@ def test_pooling_in_the_loop_equals_a_pooling_layer(cell_type, pooling, bidirect
                                                       mask_value):
     params = dict(NETWORK, cell_type=cell_type, pooling=pooling,
                   bidirectional=bidirectional)
-    meta = dict(n_features=2, n_classes=3, vocab_size=None, mask_value=mask_value)
+    meta = dict(n_features=2, n_outputs=3, vocab_size=None, mask_value=mask_value)
     separate = build_network(params, dict(meta, pool_in_loop=False))
     in_loop = build_network(params, dict(meta, pool_in_loop=True))
     assert not any(isinstance(layer, keras.layers.GlobalAveragePooling1D)
@@ -124,7 +124,7 @@ def test_conv_block_round_trips_through_its_config():
 
 def test_network_with_a_front_end_has_one_block_per_entry():
     params = dict(NETWORK, conv_filters=(4, 6), conv_kernel_size=(3, 5), conv_stride=(2, 1))
-    meta = dict(n_features=2, n_classes=3, vocab_size=None, mask_value=None)
+    meta = dict(n_features=2, n_outputs=3, vocab_size=None, mask_value=None)
     model = build_network(params, meta)
     blocks = [layer for layer in model.layers if isinstance(layer, MaskedConvBlock)]
     assert [(b.filters, b.kernel_size, b.stride) for b in blocks] == [(4, 3, 2), (6, 5, 1)]
