@@ -189,6 +189,9 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         return TargetStandardizer(standardize=self.standardize_target)
 
     def _check_target(self, y):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 0:
+            raise ValueError("y has 0 targets per sequence; give at least one.")
         try:
             y = check_array(y, ensure_2d=False, dtype=np.float64, estimator=self,
                             input_name="y")
@@ -197,8 +200,6 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
                 f"y must hold finite numbers, one row per sequence, of shape "
                 f"(n_samples,) or (n_samples, n_outputs): {exc}"
             ) from None
-        if y.ndim == 2 and y.shape[1] == 0:
-            raise ValueError("y has 0 targets per sequence; give at least one.")
         return y
 
     def _n_outputs(self, meta):

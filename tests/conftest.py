@@ -41,3 +41,14 @@ def fitted(request):
     X, y = ordered_sequences()
     clf = RNNSequenceClassifier(units=4, epochs=2, random_state=0, **ONE_DIRECTION)
     return clf.fit(X, y), X, y
+
+
+def bump_sequences(n_samples=48, n_timesteps=16, n_features=2, seed=0):
+    """Tiny regression data with a structured target: the time (in steps) of a
+    bump in the first feature, among noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(scale=0.1, size=(n_samples, n_timesteps, n_features)).astype("float32")
+    y = rng.uniform(1, n_timesteps - 2, size=n_samples)
+    steps = np.arange(n_timesteps)
+    X[:, :, 0] += np.exp(-0.5 * (steps[None, :] - y[:, None]) ** 2).astype("float32")
+    return X, y

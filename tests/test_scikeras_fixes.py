@@ -1,8 +1,8 @@
 """Each scikeras 0.13 defect fixed in sklearn_rnn/_scikeras_fixes.py.
 
 Every test first shows the defect on plain ``scikeras.wrappers.KerasClassifier``
-(so we notice when scikeras changes), then shows that RNNSequenceClassifier is
-free of it.
+or ``KerasRegressor`` (so we notice when scikeras changes), then shows that
+RNNSequenceClassifier / RNNSequenceRegressor is free of it.
 """
 
 import subprocess
@@ -11,12 +11,12 @@ import sys
 import keras
 import numpy as np
 import pytest
-from conftest import ONE_DIRECTION
-from scikeras.wrappers import KerasClassifier
-from sklearn.base import clone, is_classifier
+from conftest import ONE_DIRECTION, ordered_sequences
+from scikeras.wrappers import KerasClassifier, KerasRegressor
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.model_selection import StratifiedKFold, check_cv
 
-from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
 
 TF_BACKEND = keras.backend.backend() == "tensorflow"
 
@@ -143,3 +143,72 @@ def test_get_params_lists_only_constructor_parameters(data3d):
     assert "not_a_parameter" not in params
     assert params["optimizer__momentum"] == 0.9
     assert clone(clf).get_params()["optimizer__momentum"] == 0.9
+
+
+# KerasRegressor: its versions of fixes 1, 4, 5 and 7 (fix 2 does not apply) -----
+def plain_regressor():
+    def network():
+        return keras.Sequential([keras.Input((None, 2)), keras.layers.LSTM(4),
+                                 keras.layers.Dense(1)])
+
+    return KerasRegressor(network, loss="mse", epochs=1, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def regression_data():
+    X, y = ordered_sequences()
+    return X, y.astype(float) + 0.1 * np.arange(len(y))
+
+
+def tiny_regressor():
+    return RNNSequenceRegressor(**ONE_DIRECTION, units=2, epochs=1, random_state=0)
+
+
+def test_regressor_tags_make_it_a_regressor():
+    assert not is_regressor(plain_regressor())  # the defect
+    assert is_regressor(RNNSequenceRegressor())
+    assert RNNSequenceRegressor().__sklearn_tags__().estimator_type == "regressor"
+
+
+def test_regressor_n_features_in_counts_features_per_timestep(regression_data):
+    X, y = regression_data
+    assert plain_regressor().fit(X, y).n_features_in_ == X.shape[1]  # the defect
+    assert tiny_regressor().fit(X, y).n_features_in_ == X.shape[2]
+
+
+def test_regressor_predict_does_not_go_through_model_predict(regression_data):
+    X, y = regression_data
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("model.predict was called")
+
+    plain = plain_regressor().fit(X, y)
+    plain.model_.predict = forbidden
+    with pytest.raises(AssertionError, match="model.predict was called"):
+        plain.predict(X)  # the defect
+    fixed = tiny_regressor().fit(X, y)
+    expected = fixed.predict(X)
+    fixed.model_.predict = forbidden
+    np.testing.assert_allclose(fixed.predict(X), expected, rtol=1e-6)
+
+
+def test_regressor_get_params_lists_only_constructor_parameters():
+    plain = plain_regressor()
+    plain.not_a_parameter = 1
+    assert "not_a_parameter" in plain.get_params()  # the defect
+    reg = RNNSequenceRegressor(optimizer__momentum=0.9)
+    reg.not_a_parameter = 1
+    params = reg.get_params()
+    assert "not_a_parameter" not in params and params["optimizer__momentum"] == 0.9
+
+
+def test_regressor_sample_weight_is_not_modified_in_either(regression_data):
+    # KerasRegressor has no class_weight, so fix 2's defect is absent there: this
+    # test notices if scikeras ever starts modifying the weights.
+    X, y = regression_data
+    weights = np.linspace(0.5, 1.5, len(y))
+    original = weights.copy()
+    plain_regressor().fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(weights, original)
+    tiny_regressor().fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(weights, original)
