@@ -2,7 +2,9 @@
 
 ``python -m benchmarks [args]`` runs :func:`benchmarks.accuracy.main`;
 ``python -m benchmarks <subcommand> [args]`` runs ``benchmarks.<subcommand>.main``
-with the remaining arguments. Each module is imported only when its subcommand is
+with the remaining arguments; ``--task regression`` anywhere is the same as the
+``regression`` subcommand (``--task classification``: the accuracy benchmark). Each
+module is imported only when its subcommand is
 chosen (the throughput benchmark, for example, does not need aeon).
 """
 
@@ -14,12 +16,31 @@ SUBCOMMANDS = {
     "defaults": "benchmarks.defaults",
     "throughput": "benchmarks.throughput",
     "memory": "benchmarks.memory",
+    "regression": "benchmarks.regression",
 }
+TASKS = {"classification": "accuracy", "regression": "regression"}
+
+
+def _pop_task(argv):
+    """Remove ``--task T`` / ``--task=T`` from ``argv``; return the subcommand of T."""
+    for i, arg in enumerate(argv):
+        if arg == "--task" or arg.startswith("--task="):
+            value = arg.partition("=")[2] if "=" in arg else (
+                argv[i + 1] if i + 1 < len(argv) else "")
+            del argv[i:i + (1 if "=" in arg else 2)]
+            if value not in TASKS:
+                raise SystemExit(f"--task must be one of {', '.join(TASKS)}; "
+                                 f"got {value!r}.")
+            return TASKS[value]
+    return None
 
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in SUBCOMMANDS:
+    task = _pop_task(argv)
+    if task is not None:
+        module = SUBCOMMANDS[task]
+    elif argv and argv[0] in SUBCOMMANDS:
         module, argv = SUBCOMMANDS[argv[0]], argv[1:]
     else:
         module = SUBCOMMANDS["accuracy"]

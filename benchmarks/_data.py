@@ -1,5 +1,6 @@
-"""The benchmark datasets: aeon's offline UCR/UEA classification sets and a synthetic
-imbalanced task, as channels-last float32 sequences on their official splits."""
+"""The benchmark datasets: aeon's offline UCR/UEA classification sets, a synthetic
+imbalanced task and aeon's two offline regression sets, as channels-last float32
+sequences on their official splits."""
 
 from dataclasses import dataclass, field
 
@@ -31,6 +32,9 @@ SYNTHETIC_PARAMS = dict(
 stratified (``train_test_split(random_state=0)``)."""
 
 ALL_DATASETS = (*AEON_DATASETS, SYNTHETIC)
+
+REGRESSION_DATASETS = ("Covid3Month", "CardanoSentiment")
+"""Every regression dataset aeon 1.x ships inside the package (loads offline)."""
 
 
 @dataclass
@@ -80,6 +84,15 @@ def describe(data):
     }
 
 
+def describe_regression(X_train, y_train, y_test):
+    """Shape and target facts of a regression task (equal-length series)."""
+    return {
+        "n_train": len(y_train), "n_test": len(y_test),
+        "length": str(X_train.shape[1]), "channels": X_train.shape[2],
+        "target_mean": float(np.mean(y_train)), "target_std": float(np.std(y_train)),
+    }
+
+
 def channels_last(X):
     """aeon's channels-first collection -> channels-last float32."""
     if isinstance(X, np.ndarray):
@@ -113,3 +126,18 @@ def _synthetic():
         X, y, test_size=0.5, stratify=y, random_state=0
     )
     return Dataset(SYNTHETIC, X_train, y_train, X_test, y_test)
+
+
+def load_regression_dataset(name):
+    """Load one of aeon's regression datasets by name (offline), float64 targets."""
+    if name not in REGRESSION_DATASETS:
+        raise ValueError(f"Unknown regression dataset {name!r}; choose from "
+                         f"{', '.join(REGRESSION_DATASETS)}.")
+    from aeon.datasets import load_regression
+
+    X_train, y_train = load_regression(name, split="train")
+    X_test, y_test = load_regression(name, split="test")
+    X_train, X_test = channels_last(X_train), channels_last(X_test)
+    y_train, y_test = np.asarray(y_train, dtype=float), np.asarray(y_test, dtype=float)
+    return Dataset(name, X_train, y_train, X_test, y_test,
+                   info=describe_regression(X_train, y_train, y_test))

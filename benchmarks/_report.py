@@ -148,22 +148,22 @@ def machine_markdown(info, rows=None):
 
 
 # -------------------------------------------------------------------- CSV
-def append_row(path, row):
+def append_row(path, row, columns=COLUMNS):
     path = Path(path)
     new = not path.exists() or path.stat().st_size == 0
     with open(path, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         if new:
             writer.writeheader()
         writer.writerow(row)
 
 
-def read_rows(path):
+def read_rows(path, metrics=METRICS):
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     for row in rows:
         row["seed"] = int(row["seed"])
-        for key in METRICS:
+        for key in metrics:
             row[key] = float(row[key]) if row[key] not in ("", None) else math.nan
     return rows
 

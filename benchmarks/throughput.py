@@ -67,9 +67,11 @@ BATCH_SIZE = 64
 LEARNING_RATE = 1e-3
 
 TRAIN_CONTESTANTS = ("ours", "keras", "keras_xla_1thread", "scikeras", "torch", "ours_jax",
-                     "ours_default", "keras_default")
+                     "ours_default", "keras_default", "ours_regressor", "keras_regressor")
 """Network A (one LSTM read at its last step) for the first six, the package's
-default network (bidirectional LSTM, max over time) for the last two."""
+default network (bidirectional LSTM, max over time) for the next two, and network A
+with a linear head regressing the bump's position (mean squared error) for the last
+two: RNNSequenceRegressor and the same regression network by hand."""
 
 CONTESTANT_ENV = {
     "ours_jax": {"KERAS_BACKEND": "jax"},
@@ -79,6 +81,7 @@ CONTESTANT_ENV = {
 TRAIN_RATIOS = (
     ("ours", "keras"), ("ours", "keras_xla_1thread"), ("ours", "scikeras"),
     ("ours", "torch"), ("ours_jax", "torch"), ("ours_default", "keras_default"),
+    ("ours_regressor", "keras_regressor"), ("ours_regressor", "ours"),
 )
 VARLEN_CONTESTANTS = ("ours", "keras_padded", "keras_padded_1thread")
 VARLEN_BATCH_SIZE = 32  # the package's default: more batches, so more to gain from buckets
@@ -140,9 +143,10 @@ def median(values):
 
 
 def keras_model(n_features=N_FEATURES, n_classes=N_CLASSES, units=UNITS, *,
-                network="A", mask_value=None, jit_compile="auto"):
+                network="A", mask_value=None, jit_compile="auto", regression=False):
     """The benchmark network written by hand in Keras (compiled as the estimator
-    compiles its own: Adam, sparse categorical cross-entropy, accuracy).
+    compiles its own: Adam, sparse categorical cross-entropy, accuracy; with
+    ``regression``, one linear output, mean squared error and MAE).
 
     ``network="A"``: one LSTM read at its last step; ``"default"``: the package's
     default network, a bidirectional LSTM with max pooling over time (Keras'
@@ -160,12 +164,13 @@ def keras_model(n_features=N_FEATURES, n_classes=N_CLASSES, units=UNITS, *,
             keras.layers.LSTM(units, return_sequences=True)))
         layers.append(keras.layers.GlobalMaxPooling1D() if mask_value is None
                       else _masked_max_pooling())
-    layers.append(keras.layers.Dense(n_classes, activation="softmax"))
+    layers.append(keras.layers.Dense(1) if regression
+                  else keras.layers.Dense(n_classes, activation="softmax"))
     model = keras.Sequential(layers)
     model.compile(
         optimizer=keras.optimizers.Adam(LEARNING_RATE),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        loss="mse" if regression else "sparse_categorical_crossentropy",
+        metrics=["mae" if regression else "accuracy"],
         jit_compile=jit_compile,
     )
     return model
@@ -266,11 +271,25 @@ def _train_keras_family(contestant, X, y, epochs):
             ).fit(X, y)
             loss = clf.history_["loss"][-1]
             extra = {"jit_compile_": bool(clf.jit_compile_)}
-        elif contestant in ("keras", "keras_xla_1thread", "keras_default"):
+        elif contestant == "ours_regressor":
+            from sklearn_rnn import RNNSequenceRegressor
+
+            reg = RNNSequenceRegressor(
+                units=UNITS, epochs=epochs, batch_size=BATCH_SIZE,
+                learning_rate=LEARNING_RATE, random_state=0, **PLAIN_LSTM,
+            ).fit(X, y.astype("float32"))
+            loss = reg.history_["loss"][-1]
+            extra = {"jit_compile_": bool(reg.jit_compile_)}
+        elif contestant in ("keras", "keras_xla_1thread", "keras_default",
+                            "keras_regressor"):
             keras.utils.set_random_seed(0)
+            regression = contestant == "keras_regressor"
             model = keras_model(
                 network="default" if contestant == "keras_default" else "A",
-                jit_compile=True if contestant == "keras_xla_1thread" else "auto")
+                jit_compile=True if contestant == "keras_xla_1thread" else "auto",
+                regression=regression)
+            if regression:  # standardised, as the estimator trains on them
+                y = ((y - y.mean()) / y.std()).astype("float32")
             history = model.fit(X, y, batch_size=BATCH_SIZE, epochs=epochs,
                                 shuffle=True, verbose=0)
             loss = history.history["loss"][-1]
@@ -397,6 +416,7 @@ def worker_train(spec):
             import scikeras.wrappers  # noqa: F401
         if contestant.startswith("ours"):
             import sklearn_rnn._classifier  # noqa: F401
+            import sklearn_rnn._regressor  # noqa: F401
     rss_before = rss_mb()
     busy_before = wait_until_quiet() if spec.get("wait_until_quiet", True) \
         else other_processes_busy()
@@ -891,9 +911,13 @@ def write_markdown(results, path):
                       f" x {N_FEATURES} features, LSTM {UNITS}, batch {BATCH_SIZE}, "
                       f"{s['train_epochs']} epochs, {s['train_rounds']} rounds)", "",
                       "Network A: one LSTM read at its last step (every contestant but "
-                      "the last two). Default network: the package's defaults, a "
+                      "`*_default`). Default network: the package's defaults, a "
                       "bidirectional LSTM with max pooling over time (`ours_default`, "
-                      "`keras_default`). `keras*` are hand-written `model.fit` calls; "
+                      "`keras_default`). `*_regressor`: network A with one linear "
+                      "output trained on the bump's position with mean squared error "
+                      "(`ours_regressor` is RNNSequenceRegressor; `keras_regressor` the "
+                      "same by hand on standardised targets). "
+                      "`keras*` are hand-written `model.fit` calls; "
                       "`keras_xla_1thread` is network A compiled with "
                       "`jit_compile=True` and one TensorFlow intra-op thread, the "
                       "settings `ours` chooses for it.", "",

@@ -107,6 +107,53 @@ def test_subcommands_dispatch_lazily(monkeypatch):
     assert calls == [["--quick", "--parts", "import"]]
 
 
+def test_task_option_dispatches_to_the_regression_benchmark(monkeypatch):
+    calls = []
+    fake = types.ModuleType("benchmarks.regression")
+    fake.main = lambda argv: calls.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "benchmarks.regression", fake)
+    assert benchmarks_main(["--seeds", "1", "--task", "regression"]) == 0
+    assert benchmarks_main(["--task=regression", "--models", "ridge"]) == 0
+    assert calls == [["--seeds", "1"], ["--models", "ridge"]]
+    with pytest.raises(SystemExit, match="--task must be one of"):
+        benchmarks_main(["--task", "clustering"])
+
+
+def test_regression_benchmark_scores_rmse_and_r2_on_real_data(tmp_path):
+    pytest.importorskip("aeon")
+    from benchmarks import regression
+
+    rows = regression.run_benchmark(["CardanoSentiment"], ["rnn_default", "ridge", "mean"],
+                                    [0, 1], epochs=1, warm_up=False,
+                                    csv_path=tmp_path / "r.csv", log=lambda m: None)
+    assert [(r["model"], r["seed"]) for r in rows] == [
+        ("rnn_default", 0), ("rnn_default", 1), ("ridge", 0), ("mean", 0)]
+    assert not any(r["error"] for r in rows)
+    y_test = regression.load_regression_dataset("CardanoSentiment").y_test
+    mean_row = rows[-1]  # the training mean: R^2 <= 0, RMSE about the test std
+    assert mean_row["r2"] <= 0 and mean_row["rmse"] >= np.std(y_test)
+    assert rows[0]["epochs_run"] == 1
+    header, written = read_csv(tmp_path / "r.csv")
+    assert tuple(header) == regression.COLUMNS and len(written) == 4
+    md = regression.summary_markdown(rows, datasets=["CardanoSentiment"],
+                                     models=["rnn_default", "ridge", "mean"], seeds=[0, 1],
+                                     epochs=1, command="cmd", machine=_report.machine_info(),
+                                     wall_seconds=1.0)
+    assert "Test RMSE" in md and "Test R^2" in md and " ± " in md
+
+
+def test_aeon_regression_datasets_load_offline_channels_last():
+    pytest.importorskip("aeon")
+    from benchmarks._data import REGRESSION_DATASETS, load_regression_dataset
+
+    for name in REGRESSION_DATASETS:
+        data = load_regression_dataset(name)
+        assert data.X_train.dtype == np.float32 and data.y_train.dtype == np.float64
+        assert data.X_train.shape[2] == data.info["channels"]
+        assert len(data.X_test) == len(data.y_test) == data.info["n_test"]
+    assert load_regression_dataset("CardanoSentiment").info["channels"] == 2
+
+
 def test_parse_seeds():
     assert _parse_seeds("3") == [0, 1, 2]
     assert _parse_seeds("4,7") == [4, 7]

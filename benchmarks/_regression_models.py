@@ -1,0 +1,89 @@
+"""The regression contestants: RNNSequenceRegressor and classical baselines, each a
+scikit-learn regressor over the channels-last sequences of :mod:`benchmarks._data`,
+each behind the same :class:`~sklearn_rnn.preprocessing.SequenceScaler`."""
+
+import numpy as np
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from sklearn_rnn.preprocessing import SequenceScaler
+
+from ._models import ModelSpec, flatten, to_aeon
+
+RIDGE_ALPHAS = np.logspace(-3, 3, 13)
+
+
+def rnn_regressor_spec(name, description, **params):
+    """A preset of RNNSequenceRegressor behind a SequenceScaler."""
+
+    def make(seed, epochs=None):
+        from sklearn_rnn import RNNSequenceRegressor
+
+        kwargs = dict(params)
+        if epochs is not None:
+            kwargs["epochs"] = epochs
+        return make_pipeline(
+            SequenceScaler(), RNNSequenceRegressor(random_state=seed, **kwargs)
+        )
+
+    return ModelSpec(name, make, True, "rnn", description, params)
+
+
+def _ridge(seed, epochs=None):
+    from sklearn.linear_model import RidgeCV
+
+    return make_pipeline(SequenceScaler(), FunctionTransformer(flatten),
+                         StandardScaler(), RidgeCV(alphas=RIDGE_ALPHAS))
+
+
+def _forest(seed, epochs=None):
+    from sklearn.ensemble import RandomForestRegressor
+
+    return make_pipeline(SequenceScaler(), FunctionTransformer(flatten),
+                         RandomForestRegressor(n_estimators=500, random_state=seed,
+                                               n_jobs=-1))
+
+
+def _minirocket(seed, epochs=None):
+    from aeon.regression.convolution_based import MiniRocketRegressor
+
+    return make_pipeline(SequenceScaler(), FunctionTransformer(to_aeon),
+                         MiniRocketRegressor(random_state=seed))
+
+
+def _dtw(seed, epochs=None):
+    from aeon.regression.distance_based import KNeighborsTimeSeriesRegressor
+
+    return make_pipeline(SequenceScaler(), FunctionTransformer(to_aeon),
+                         KNeighborsTimeSeriesRegressor(distance="dtw", n_neighbors=1))
+
+
+def _mean(seed, epochs=None):
+    from sklearn.dummy import DummyRegressor
+
+    return make_pipeline(FunctionTransformer(flatten), DummyRegressor())
+
+
+REGRESSION_MODELS = {
+    "rnn_default": rnn_regressor_spec(
+        "rnn_default", "RNNSequenceRegressor() with the package defaults (the "
+        "classifier's network with a linear head, MSE on standardised targets)"),
+    "rnn_raw_targets": rnn_regressor_spec(
+        "rnn_raw_targets", "the defaults with standardize_target=False: the network "
+        "fits the targets at their own scale", standardize_target=False),
+    "minirocket": ModelSpec(
+        "minirocket", _minirocket, True, "baseline",
+        "aeon MiniRocketRegressor (10,000 kernels + RidgeCV)"),
+    "dtw_1nn": ModelSpec(
+        "dtw_1nn", _dtw, False, "baseline",
+        "aeon KNeighborsTimeSeriesRegressor(distance='dtw', n_neighbors=1), full window"),
+    "ridge": ModelSpec(
+        "ridge", _ridge, False, "baseline",
+        "flattened, StandardScaler, RidgeCV(alphas=10^-3..10^3, 13 values)"),
+    "random_forest": ModelSpec(
+        "random_forest", _forest, True, "baseline",
+        "flattened, RandomForestRegressor(n_estimators=500)"),
+    "mean": ModelSpec(
+        "mean", _mean, False, "baseline",
+        "DummyRegressor: the training mean (R^2 <= 0 on the test split)"),
+}
