@@ -71,6 +71,10 @@ REGRESSION_MODELS = {
     "rnn_raw_targets": rnn_regressor_spec(
         "rnn_raw_targets", "the defaults with standardize_target=False: the network "
         "fits the targets at their own scale", standardize_target=False),
+    "rnn_early_stopping": rnn_regressor_spec(
+        "rnn_early_stopping", "the defaults with early stopping on a shuffled 20% "
+        "of the training split (best weights restored)", early_stopping=True,
+        validation_fraction=0.2),
     "minirocket": ModelSpec(
         "minirocket", _minirocket, True, "baseline",
         "aeon MiniRocketRegressor (10,000 kernels + RidgeCV)"),

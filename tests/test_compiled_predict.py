@@ -131,7 +131,8 @@ def test_switched_off_by_the_environment(clf, monkeypatch):
     monkeypatch.setenv(compiled.ENV_SWITCH, "0")
     x = ordered_sequences(n_samples=5, seed=3)[0]
     call(clf, x, HOT_CALLS + 1)
-    assert x.shape not in state(clf.model_).calls
+    # No other test may have called this module's model yet (pytest-xdist).
+    assert state(clf.model_) is None or x.shape not in state(clf.model_).calls
 
 
 @on_tensorflow
