@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length
 
+from ._channels import warn_if_channels_first
 from ._compilation import (
     BatchCounter,
     gpu_available,
@@ -340,6 +341,8 @@ class BaseRNNSequenceEstimator:
                 "spatial_dropout to regularise embeddings."
             )
         seqs = check_sequences(X, tokens=self._uses_tokens())
+        if not self._uses_tokens():
+            warn_if_channels_first(seqs, type(self).__name__)
         y = self._check_target(y, **target_options)
         check_consistent_length(seqs.data, y)
         if sample_weight is not None:

@@ -186,7 +186,10 @@ def _check_ragged(seqs, *, tokens, name):
             elif arr.shape[1] != n_features:
                 raise ValueError(
                     f"All sequences in {name} must have the same number of features: "
-                    f"{name}[0] has {n_features}, {name}[{i}] has {arr.shape[1]}."
+                    f"{name}[0] has {n_features}, {name}[{i}] has {arr.shape[1]}. "
+                    "Sequences are (length, n_features); if yours are channels-first "
+                    "(n_channels, length), as aeon and sktime give them, put "
+                    "sklearn_rnn.preprocessing.FromChannelsFirst() first."
                 )
         if arr.shape[0] == 0:
             raise ValueError(
@@ -215,3 +218,22 @@ def pad_sequences(seqs, *, maxlen=None, padding="post", truncating="post", value
         else:
             out[i, maxlen - len(seq):] = seq
     return out
+
+
+def form_of(X):
+    """How a checked ``X`` holds its sequences: "list", "list1d", "2d" or "3d"."""
+    if _is_sequence_list(X):
+        return "list1d" if np.ndim(X[0]) == 1 else "list"
+    return f"{np.asarray(X).ndim}d"
+
+
+def to_form(data, form):
+    """Return ``data`` (a ``(n, T, f)`` array or a list of ``(length_i, f)`` arrays)
+    in the form ``X`` had (see :func:`form_of`)."""
+    if form == "3d":
+        return data
+    if form == "2d":
+        return data[..., 0]
+    if form == "list1d":
+        return [seq[:, 0] for seq in data]
+    return list(data)

@@ -1,8 +1,11 @@
-"""Transformers for sequences: scaling, padding, and turning text into token ids.
+"""Transformers for sequences: scaling, padding, turning text into token ids, and
+taking aeon / sktime channels-first data to the package's channels-last form.
 
 The transformers accept the forms of ``X`` that the classifier accepts: 3D arrays
 ``(n_samples, n_timesteps, n_features)``, 2D arrays of univariate sequences
-``(n_samples, n_timesteps)`` and lists of ``(length_i, n_features)`` arrays.
+``(n_samples, n_timesteps)`` and lists of ``(length_i, n_features)`` arrays;
+:class:`FromChannelsFirst` takes ``(n_samples, n_channels, n_timesteps)`` arrays,
+lists of ``(n_channels, length_i)`` arrays and sktime's nested DataFrames.
 """
 
 import re
@@ -14,37 +17,20 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._channels import ChannelsFirstWarning, FromChannelsFirst  # noqa: F401 (public)
 from ._sequences import (
     FLOAT_DTYPE,
     TOKEN_DTYPE,
-    _is_sequence_list,
     check_sequences,
+    form_of,
     pad_sequences,
+    to_form,
 )
 
 UNKNOWN_ID = 1
 """Token id of words not in the vocabulary (0 is padding)."""
 
 FIRST_WORD_ID = 2
-
-
-def _form_of(X):
-    """How a checked ``X`` holds its sequences: "list", "list1d", "2d" or "3d"."""
-    if _is_sequence_list(X):
-        return "list1d" if np.ndim(X[0]) == 1 else "list"
-    return f"{np.asarray(X).ndim}d"
-
-
-def _to_form(data, form):
-    """Return ``data`` (a ``(n, T, f)`` array or a list of ``(length_i, f)`` arrays)
-    in the form ``X`` had (see :func:`_form_of`)."""
-    if form == "3d":
-        return data
-    if form == "2d":
-        return data[..., 0]
-    if form == "list1d":
-        return [seq[:, 0] for seq in data]
-    return list(data)
 
 
 def _check_n_features(estimator, seqs):
@@ -199,7 +185,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             data = [self._keep_padding(seq, function) for seq in seqs.data]
         else:
             data = self._keep_padding(seqs.data, function)
-        return _to_form(data, _form_of(X))
+        return to_form(data, form_of(X))
 
     def _keep_padding(self, values, function):
         """``function(values)`` as float32, with padded timesteps left as they were."""

@@ -14,9 +14,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
-from ._sequences import FLOAT_DTYPE, check_sequences
+from ._sequences import FLOAT_DTYPE, check_sequences, form_of, to_form
 from .augmentation import _resample
-from .preprocessing import _form_of, _to_form
 
 STRATEGY_NAMES = {"auto", "minority", "not minority", "not majority", "all"}
 
@@ -65,7 +64,7 @@ class _BaseSequenceSampler(BaseEstimator):
         data, y_resampled = self._resample(
             seqs.data, y, check_random_state(self.random_state)
         )
-        return _to_form(data, _form_of(X)), y_resampled
+        return to_form(data, form_of(X)), y_resampled
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
