@@ -486,10 +486,8 @@ class BaseRNNSequenceEstimator:
                             else self.batch_size)
         if initial_epoch == 0:  # a new fit, or the first partial_fit: fresh optimizer
             self._compile(self.model_, self._scheduled_learning_rate(len(X)))
-        callbacks = [LearningRateLogger()]
-        schedule = resolve_schedule(self.lr_schedule)
-        if schedule is not None:
-            callbacks += schedule.keras_callbacks(self.learning_rate)
+        schedule_callbacks = self._schedule_callbacks(initial_epoch)
+        callbacks = [LearningRateLogger(), *schedule_callbacks]
         early_stopping = None
         if validation_data is not None:
             early_stopping = early_stopping_callback(self.n_iter_no_change, self.tol or 0.0)
@@ -513,6 +511,21 @@ class BaseRNNSequenceEstimator:
         predict_on_graph(self.model_)
         release_graphs_with_model(self.model_)
         self._record_history(history.history, initial_epoch, early_stopping)
+        self._schedule_states = [getattr(callback, "carried_state", lambda: None)()
+                                 for callback in schedule_callbacks]
+
+    def _schedule_callbacks(self, initial_epoch):
+        """The schedule's Keras callbacks; a ``partial_fit`` call after the first
+        continues from the state the previous call left (a plateau's patience)."""
+        schedule = resolve_schedule(self.lr_schedule)
+        if schedule is None:
+            return []
+        callbacks = schedule.keras_callbacks(self.learning_rate)
+        if self._partial and initial_epoch > 0:
+            for callback, state in zip(callbacks, getattr(self, "_schedule_states", [])):
+                if state is not None:
+                    callback.carried = state
+        return callbacks
 
     def _fit_compiled_or_graph(self, jit_compile, fit_kwargs):
         """``model.fit`` (:func:`~._training.fit_on_batches` for length buckets and

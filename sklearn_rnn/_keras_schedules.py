@@ -75,15 +75,30 @@ class PlateauCallback(keras.callbacks.ReduceLROnPlateau):
     Keras' own callback warns and does nothing when its monitored key is
     missing. It also writes the end-of-epoch learning rate into the logs as
     ``learning_rate``; this one removes it (the classifier logs ``lr``).
+
+    Keras' callback starts afresh with every ``fit``. ``partial_fit`` trains one
+    epoch per call, so there it would never see a plateau: the estimator keeps
+    :meth:`carried_state` after each call and hands it to the next call's
+    callback as ``carried``.
     """
+
+    CARRIED = ("monitor", "best", "wait", "cooldown_counter")
 
     def __init__(self, *, factor, patience, min_lr):
         super().__init__(monitor="val_loss", mode="min", factor=factor,
                          patience=patience, min_lr=min_lr)
+        self.carried = None
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         self.monitor = None
+        if self.carried is not None:
+            for name in self.CARRIED:
+                setattr(self, name, self.carried[name])
+
+    def carried_state(self):
+        """What the next ``partial_fit`` call continues from (plain values)."""
+        return {name: getattr(self, name) for name in self.CARRIED}
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {} if logs is None else logs

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import ONE_DIRECTION
+from conftest import ONE_DIRECTION, ordered_sequences
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
@@ -499,6 +499,23 @@ def test_plateau_monitors_val_loss_when_present():
     callback, lrs = plateau_run(logs, factor=0.1, patience=1, min_lr=2e-5)
     assert callback.monitor == "val_loss"
     assert lrs == pytest.approx([BASE, BASE / 10, 2e-5, 2e-5])  # floored at min_lr
+
+
+def test_plateau_patience_carries_across_partial_fit_calls():
+    from sklearn_rnn import RNNSequenceClassifier
+
+    X, y = ordered_sequences()
+    # At lr 1e-9 the loss never improves by 1e-4: a plateau every 2 epochs.
+    params = dict(units=3, learning_rate=1e-9, lr_schedule=ReduceOnPlateau(patience=2),
+                  tol=None, random_state=0, **ONE_DIRECTION)
+    fitted = RNNSequenceClassifier(epochs=5, **params).fit(X, y)
+    partial = RNNSequenceClassifier(**params)
+    for _ in range(5):
+        partial.partial_fit(X, y, classes=[0, 1])
+    # Epochs 2 and 3 do not improve on epoch 1: halved after epoch 3.
+    expected = [1e-9, 1e-9, 1e-9, 5e-10, 5e-10]
+    assert fitted.history_["lr"] == pytest.approx(expected, rel=1e-5)
+    assert partial.history_["lr"] == pytest.approx(expected, rel=1e-5)
 
 
 # ------------------------------------------------ doctests (the Examples)
