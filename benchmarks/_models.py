@@ -66,6 +66,29 @@ def rnn_spec(name, description, **params):
     return ModelSpec(name, make, True, "rnn", description, params)
 
 
+def rnn_ensemble_spec(name, description, n_members, **params):
+    """Soft voting over ``n_members`` RNNSequenceClassifier seeds (the README's
+    one-liner) behind a SequenceScaler; benchmark seed ``s`` uses member seeds
+    ``n_members * s`` to ``n_members * s + n_members - 1``, so ensembles of
+    different benchmark seeds share no member."""
+
+    def make(seed, epochs=None):
+        from sklearn.ensemble import VotingClassifier
+
+        from sklearn_rnn import RNNSequenceClassifier
+
+        kwargs = dict(params)
+        if epochs is not None:
+            kwargs["epochs"] = epochs
+        members = [(f"seed{k}", RNNSequenceClassifier(random_state=n_members * seed + k,
+                                                      **kwargs))
+                   for k in range(n_members)]
+        return make_pipeline(SequenceScaler(), VotingClassifier(members, voting="soft"))
+
+    return ModelSpec(name, make, True, "rnn", description,
+                     {**params, "n_members": n_members})
+
+
 NO_FRONT_END = {"conv_filters": None, "lr_schedule": None, "batch_size": 32,
                 "epochs": 100, "n_iter_no_change": 10}
 """The recurrent network without the convolutional front-end and the small-data
@@ -96,6 +119,10 @@ RNN_PRESETS = {
         "early stopping (20% held out, patience 20), up to 100 epochs",
         **{**NO_FRONT_END, "n_iter_no_change": 20, "lr_schedule": "cosine"},
         bidirectional=True, n_layers=2, early_stopping=True, validation_fraction=0.2),
+    "rnn_ensemble5": rnn_ensemble_spec(
+        "rnn_ensemble5", "VotingClassifier(voting='soft') over 5 RNNSequenceClassifier() "
+        "with the package defaults and seeds 5s..5s+4: the mean of their "
+        "probabilities", n_members=5),
     "rnn_gru": rnn_spec(
         "rnn_gru", "GRU, otherwise the package defaults", cell_type="gru"),
 }

@@ -261,9 +261,18 @@ def test_every_defaults_candidate_and_preset_is_a_valid_setting():
     from sklearn_rnn._network import conv_blocks
 
     for spec in [*candidate_specs(list(CANDIDATES)), *RNN_PRESETS.values()]:
-        clf = spec.make(0)[-1]
-        clf._validate_params()
-        conv_blocks(clf.conv_filters, clf.conv_kernel_size, clf.conv_stride)
+        final = spec.make(0)[-1]
+        for _, clf in getattr(final, "estimators", [("", final)]):
+            clf._validate_params()
+            conv_blocks(clf.conv_filters, clf.conv_kernel_size, clf.conv_stride)
+
+
+def test_ensemble_preset_members_never_share_a_seed_across_benchmark_seeds():
+    from benchmarks._models import RNN_PRESETS
+
+    seeds = [[clf.random_state for _, clf in RNN_PRESETS["rnn_ensemble5"].make(s)[-1].estimators]
+             for s in range(3)]
+    assert seeds == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14]]
 
 
 def test_accuracy_targets_count_datasets_against_the_references():
