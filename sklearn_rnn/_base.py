@@ -10,6 +10,7 @@ layer (``_TASK`` and ``_n_outputs``), the loss and metric (``_keras_loss``,
 ``_SCORE``) and how the early-stopping set is drawn (``_validation_split``).
 """
 
+import contextlib
 import difflib
 import math
 import string
@@ -37,9 +38,11 @@ from ._scikeras_fixes import keras_seed, predict_on_batches
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
 from ._tensorflow_fixes import release_graphs_with_model
 from ._training import (
+    DivergenceGuard,
     LearningRateLogger,
     SequenceBatches,
     convergence_callback,
+    divergence_error,
     early_stopping_callback,
     fit_on_batches,
 )
@@ -291,6 +294,21 @@ SHARED_ATTRIBUTES_DOC = """\
 """
 
 
+FAILURE_NOTES_DOC = """\
+    Notes
+    -----
+    Bad parameters or input raise ``ValueError`` before any training. A fit whose
+    training loss becomes NaN or infinite (a learning rate far too high, inputs of
+    huge scale, exploding gradients) stops at the end of that epoch and raises
+    :class:`~sklearn_rnn.exceptions.DivergenceError` (a ``ValueError``) naming the
+    epoch and the likely causes, instead of returning a model that predicts NaN.
+    Whatever ends a ``fit`` or ``partial_fit`` early (a divergence, an exception in
+    an augmenter, ``KeyboardInterrupt``) leaves the estimator as it was before the
+    call: a fitted estimator keeps its model, weights, optimizer state and
+    ``history_`` and predicts as before; an unfitted one stays unfitted.
+"""
+
+
 def estimator_doc(template, **fields):
     """A class docstring from a template with ``$network_parameters``,
     ``$runtime_parameters`` and ``$shared_attributes`` (and the fields given)."""
@@ -298,7 +316,8 @@ def estimator_doc(template, **fields):
         split=fields.pop("split"), mlp=fields.pop("mlp"))
     return string.Template(template).substitute(
         network_parameters=network, runtime_parameters=RUNTIME_PARAMETERS_DOC,
-        shared_attributes=SHARED_ATTRIBUTES_DOC, **fields)
+        shared_attributes=SHARED_ATTRIBUTES_DOC, failure_notes=FAILURE_NOTES_DOC,
+        **fields)
 
 
 class BaseRNNSequenceEstimator:
@@ -316,8 +335,37 @@ class BaseRNNSequenceEstimator:
     def _fit_sequences(self, X, y, sample_weight, **target_options):
         seqs, y, sample_weight = self._check_fit_inputs(X, y, sample_weight,
                                                         **target_options)
-        self._partial = False
-        return super().fit(seqs, y, sample_weight=sample_weight)
+        with self._all_or_nothing(continuing=self.warm_start):
+            self._partial = False
+            return super().fit(seqs, y, sample_weight=sample_weight)
+
+    def _partial_fit_sequences(self, seqs, y, sample_weight, **kwargs):
+        with self._all_or_nothing(continuing=True):
+            self._partial = True
+            return super().partial_fit(seqs, y, sample_weight=sample_weight, **kwargs)
+
+    @contextlib.contextmanager
+    def _all_or_nothing(self, *, continuing):
+        """Training that fails or is interrupted (an exception in a callback or an
+        augmenter, a divergence, ``KeyboardInterrupt``) leaves the estimator as it
+        was: its attributes, and the weights and optimizer state of a model that
+        the call continued to train (``warm_start``, ``partial_fit``)."""
+        saved = dict(vars(self))
+        model = self.model_ if continuing and self.initialized_ else None
+        optimizer = None if model is None else model.optimizer
+        variables = [] if model is None else [*model.variables, *(
+            optimizer.variables if optimizer is not None else [])]
+        values = [keras.ops.convert_to_numpy(v) for v in variables]
+        try:
+            yield
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(saved)
+            if model is not None and model.optimizer is not optimizer:
+                self._compile(model, optimizer=optimizer)  # a new fit compiled afresh
+            for variable, value in zip(variables, values, strict=True):
+                variable.assign(value)
+            raise
 
     def _check_fit_inputs(self, X, y, sample_weight, **target_options):
         """Validate parameters and data before anything about the fit changes."""
@@ -458,20 +506,24 @@ class BaseRNNSequenceEstimator:
         self._compile(model, self.learning_rate)
         return model
 
-    def _compile(self, model, learning_rate):
-        routed = {
-            key[len("optimizer__"):]: value
-            for key, value in vars(self).items()
-            if key.startswith("optimizer__")
-        }
-        model.compile(
-            optimizer=make_optimizer(
+    def _compile(self, model, learning_rate=None, *, optimizer=None):
+        """Compile ``model`` with a new optimizer at ``learning_rate``, or with the
+        (built) ``optimizer`` given."""
+        if optimizer is None:
+            routed = {
+                key[len("optimizer__"):]: value
+                for key, value in vars(self).items()
+                if key.startswith("optimizer__")
+            }
+            optimizer = make_optimizer(
                 self.optimizer,
                 learning_rate=learning_rate,
                 weight_decay=self.weight_decay,
                 clipnorm=self.clipnorm,
                 extra=routed,
-            ),
+            )
+        model.compile(
+            optimizer=optimizer,
             loss=self._keras_loss(),
             metrics=[self._keras_metric()],
             jit_compile=False,  # set per fit by _fit_keras_model
@@ -487,7 +539,8 @@ class BaseRNNSequenceEstimator:
         if initial_epoch == 0:  # a new fit, or the first partial_fit: fresh optimizer
             self._compile(self.model_, self._scheduled_learning_rate(len(X)))
         schedule_callbacks = self._schedule_callbacks(initial_epoch)
-        callbacks = [LearningRateLogger(), *schedule_callbacks]
+        divergence = DivergenceGuard()
+        callbacks = [divergence, LearningRateLogger(), *schedule_callbacks]
         early_stopping = None
         if validation_data is not None:
             early_stopping = early_stopping_callback(self.n_iter_no_change, self.tol or 0.0)
@@ -510,6 +563,10 @@ class BaseRNNSequenceEstimator:
         ))
         predict_on_graph(self.model_)
         release_graphs_with_model(self.model_)
+        if divergence.diverged:
+            raise divergence_error(
+                *divergence.diverged, learning_rate=self.learning_rate,
+                clipnorm=self.clipnorm, max_abs_input=self._max_abs_input(X))
         self._record_history(history.history, initial_epoch, early_stopping)
         self._schedule_states = [getattr(callback, "carried_state", lambda: None)()
                                  for callback in schedule_callbacks]
@@ -522,7 +579,8 @@ class BaseRNNSequenceEstimator:
             return []
         callbacks = schedule.keras_callbacks(self.learning_rate)
         if self._partial and initial_epoch > 0:
-            for callback, state in zip(callbacks, getattr(self, "_schedule_states", [])):
+            states = getattr(self, "_schedule_states", [])
+            for callback, state in zip(callbacks, states, strict=False):
                 if state is not None:
                     callback.carried = state
         return callbacks
@@ -624,6 +682,13 @@ class BaseRNNSequenceEstimator:
         if mask_value is None:
             return None, None
         return (X != mask_value).any(axis=2), mask_value
+
+    def _max_abs_input(self, X):
+        """The largest magnitude among the unmasked float inputs (0 for tokens)."""
+        if self._uses_tokens():
+            return 0.0
+        valid, _ = self._valid_steps(X)
+        return float(np.abs(X if valid is None else X[valid]).max())
 
     def _lengths(self, X):
         valid, _ = self._valid_steps(X)

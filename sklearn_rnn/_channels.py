@@ -17,15 +17,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._sequences import _is_sequence_list, check_sequences, form_of, to_form
+from .exceptions import ChannelsFirstWarning
 
 CHANNELS_FIRST_RATIO = 8
 """An array read as ``(n, T, F)`` looks channels-first when ``F >= 8 * T``."""
-
-
-class ChannelsFirstWarning(UserWarning):
-    """A 3D array given to fit looks channels-first ``(n_samples, n_channels,
-    n_timesteps)`` (aeon, sktime) rather than ``(n_samples, n_timesteps,
-    n_features)``."""
 
 
 def looks_channels_first(n_timesteps, n_features):
@@ -63,7 +58,7 @@ def warn_if_channels_first(seqs, estimator_name):
             "sklearn_rnn.preprocessing.FromChannelsFirst() before the estimator (or "
             "pass X.transpose(0, 2, 1)). If it really is channels-last, silence this "
             "with warnings.simplefilter('ignore', "
-            "sklearn_rnn.preprocessing.ChannelsFirstWarning).",
+            "sklearn_rnn.exceptions.ChannelsFirstWarning).",
             ChannelsFirstWarning, stacklevel=_caller_stacklevel(),
         )
 

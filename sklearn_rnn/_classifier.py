@@ -55,6 +55,7 @@ $shared_attributes\
     RNNSequenceRegressor : The same networks for sequence regression.
     sklearn.neural_network.MLPClassifier : Feed-forward network on tabular data.
 
+$failure_notes
     Examples
     --------
     >>> from sklearn_rnn import RNNSequenceClassifier
@@ -137,6 +138,14 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         Returns
         -------
         self : RNNSequenceClassifier
+
+        Raises
+        ------
+        ValueError
+            Invalid parameters or input, before any training.
+        sklearn_rnn.exceptions.DivergenceError
+            The training loss became NaN or infinite; the estimator is left as it
+            was before the call.
         """
         return self._fit_sequences(X, y, sample_weight)
 
@@ -149,6 +158,14 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         Returns
         -------
         self : RNNSequenceClassifier
+
+        Raises
+        ------
+        ValueError
+            Invalid parameters or input, before any training.
+        sklearn_rnn.exceptions.DivergenceError
+            The training loss became NaN or infinite; the estimator is left as it
+            was before the call.
         """
         first_call = not self.initialized_
         if first_call and classes is None:
@@ -157,8 +174,7 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         seqs, y, sample_weight = self._check_fit_inputs(
             X, y, sample_weight, classes=known
         )
-        self._partial = True
-        return super().partial_fit(seqs, y, classes=known, sample_weight=sample_weight)
+        return self._partial_fit_sequences(seqs, y, sample_weight, classes=known)
 
     # ------------------------------------------------------- what differs
     def _check_target(self, y, classes=None):

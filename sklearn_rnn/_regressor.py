@@ -65,6 +65,7 @@ $shared_attributes\
     RNNSequenceClassifier : The same networks for sequence classification.
     sklearn.neural_network.MLPRegressor : Feed-forward network on tabular data.
 
+$failure_notes
     Examples
     --------
     >>> import numpy as np
@@ -150,6 +151,14 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         Returns
         -------
         self : RNNSequenceRegressor
+
+        Raises
+        ------
+        ValueError
+            Invalid parameters or input, before any training.
+        sklearn_rnn.exceptions.DivergenceError
+            The training loss became NaN or infinite; the estimator is left as it
+            was before the call.
         """
         return self._fit_sequences(X, y, sample_weight)
 
@@ -162,10 +171,17 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         Returns
         -------
         self : RNNSequenceRegressor
+
+        Raises
+        ------
+        ValueError
+            Invalid parameters or input, before any training.
+        sklearn_rnn.exceptions.DivergenceError
+            The training loss became NaN or infinite; the estimator is left as it
+            was before the call.
         """
         seqs, y, sample_weight = self._check_fit_inputs(X, y, sample_weight)
-        self._partial = True
-        return super().partial_fit(seqs, y, sample_weight=sample_weight)
+        return self._partial_fit_sequences(seqs, y, sample_weight)
 
     def predict(self, X):
         """Predicted targets of each sequence, in the units of ``y``.

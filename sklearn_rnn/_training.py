@@ -89,6 +89,44 @@ def convergence_callback(n_iter_no_change, tol):
     )
 
 
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stop training at the end of the first epoch whose training loss is NaN or
+    infinite; ``diverged`` then holds ``(epoch counted from 1, loss)``.
+
+    Checked per epoch, not per batch: a callback that reads every batch's logs
+    makes Keras wait for each batch's result before starting the next one.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.diverged = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.diverged = (epoch + 1, float(loss))
+            self.model.stop_training = True
+
+
+def divergence_error(epoch, loss, *, learning_rate, clipnorm, max_abs_input):
+    """The :class:`~sklearn_rnn.exceptions.DivergenceError` for a diverged fit, with
+    the likely causes in the order worth trying."""
+    from .exceptions import DivergenceError
+
+    causes = [f"a learning rate too high for this data (learning_rate={learning_rate:g}"
+              "; try 10 times lower)"]
+    if max_abs_input > 1e3:
+        causes.append(f"inputs of large scale (the largest |value| in X is "
+                      f"{max_abs_input:.3g}; standardise them, e.g. with "
+                      "sklearn_rnn.preprocessing.SequenceScaler)")
+    if clipnorm is None:
+        causes.append("exploding gradients (set clipnorm, e.g. clipnorm=1.0)")
+    return DivergenceError(
+        f"Training diverged: the training loss was {loss} at the end of epoch {epoch}. "
+        f"Likely causes: {'; '.join(causes)}. The estimator was left as it was "
+        "before this call.", epoch=epoch, loss=loss)
+
+
 def bucket_length(length, compiled):
     """The padded length of a batch whose longest sequence has ``length`` steps.
 

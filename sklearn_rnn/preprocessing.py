@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._channels import ChannelsFirstWarning, FromChannelsFirst  # noqa: F401 (public)
+from ._channels import FromChannelsFirst  # noqa: F401 (public)
 from ._sequences import (
     FLOAT_DTYPE,
     TOKEN_DTYPE,
@@ -26,6 +26,7 @@ from ._sequences import (
     pad_sequences,
     to_form,
 )
+from .exceptions import ChannelsFirstWarning  # noqa: F401 (also public here)
 
 UNKNOWN_ID = 1
 """Token id of words not in the vocabulary (0 is padding)."""

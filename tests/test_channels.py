@@ -64,7 +64,7 @@ def test_every_aeon_dataset_becomes_channels_last(name):
         assert not looks_channels_first(*out.shape[1:])
     else:  # unequal length: a list of (channels, length_i)
         assert isinstance(out, list) and len(out) == len(X)
-        for series, converted in zip(X, out):
+        for series, converted in zip(X, out, strict=True):
             assert converted.shape == series.shape[::-1]
             np.testing.assert_allclose(converted, series.T, rtol=1e-6)
 

@@ -1,0 +1,24 @@
+"""Warnings and errors raised by sklearn_rnn's estimators and transformers."""
+
+__all__ = ["ChannelsFirstWarning", "DivergenceError"]
+
+
+class ChannelsFirstWarning(UserWarning):
+    """A 3D array given to fit looks channels-first ``(n_samples, n_channels,
+    n_timesteps)`` (aeon, sktime) rather than ``(n_samples, n_timesteps,
+    n_features)``: see :class:`~sklearn_rnn.preprocessing.FromChannelsFirst`."""
+
+
+class DivergenceError(ValueError):
+    """Training diverged: the training loss became NaN or infinite.
+
+    Raised by ``fit`` and ``partial_fit`` at the end of the first epoch whose loss is
+    not finite, instead of returning a model whose predictions are NaN. The
+    estimator is left as it was before the call. Attributes: ``epoch`` (counted
+    from 1) and ``loss``.
+    """
+
+    def __init__(self, message, *, epoch, loss):
+        super().__init__(message)
+        self.epoch = epoch
+        self.loss = loss
