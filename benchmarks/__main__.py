@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "throughput": "benchmarks.throughput",
     "memory": "benchmarks.memory",
     "regression": "benchmarks.regression",
+    "tuning": "benchmarks.tuning",
 }
 TASKS = {"classification": "accuracy", "regression": "regression"}
 

@@ -374,7 +374,8 @@ def _parse_seeds(text):
 def build_parser(prog="python -m benchmarks"):
     parser = argparse.ArgumentParser(
         prog=prog, description=__doc__.split("\n\n")[0],
-        epilog="Subcommands: `python -m benchmarks defaults|throughput|memory [...]`.",
+        epilog="Subcommands: `python -m benchmarks defaults|throughput|memory|regression|"
+               "tuning [...]`.",
     )
     parser.add_argument("--quick", action="store_true",
                         help=f"datasets {', '.join(QUICK_DATASETS)}; seed 0; neural "

@@ -2,6 +2,7 @@
 
 import csv
 import importlib.util
+import json
 import sys
 import types
 from pathlib import Path
@@ -140,6 +141,28 @@ def test_regression_benchmark_scores_rmse_and_r2_on_real_data(tmp_path):
                                      epochs=1, command="cmd", machine=_report.machine_info(),
                                      wall_seconds=1.0)
     assert "Test RMSE" in md and "Test R^2" in md and " ± " in md
+
+
+def test_tuning_benchmark_runs_the_three_searches_on_real_data(tmp_path, monkeypatch):
+    pytest.importorskip("aeon")
+    pytest.importorskip("optuna_integration")
+    from conftest import ONE_DIRECTION
+
+    from benchmarks import tuning
+    from sklearn_rnn import RNNSequenceClassifier
+
+    monkeypatch.setattr(tuning, "base_estimator", lambda epochs, seed: RNNSequenceClassifier(
+        units=2, epochs=epochs, tol=None, random_state=seed, **ONE_DIRECTION))
+    out = tmp_path / "tuning"
+    tuning.main(["--trials", "2", "--epochs", "2", "--cv", "2", "--output", str(out)])
+    rows = json.loads(out.with_suffix(".json").read_text())["rows"]
+    assert [r["search"] for r in rows] == ["random", "halving", "optuna"]
+    epochs = {r["search"]: r["epochs_trained"] for r in rows}
+    # random: 2 trials x 2 epochs x 2 folds; halving: (2 x 1 + 1 x 2) x 2 folds
+    assert epochs["random"] == 8 and epochs["halving"] == 8 and epochs["optuna"] <= 8
+    assert all(0 <= r["test_accuracy"] <= 1 for r in rows)
+    md = out.with_suffix(".md").read_text()
+    assert "| ItalyPowerDemand | 0 | halving |" in md and "Relative to `random`" in md
 
 
 def test_aeon_regression_datasets_load_offline_channels_last():

@@ -10,6 +10,7 @@ import pytest
 from conftest import ONE_DIRECTION, bump_sequences
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import VotingRegressor
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, KFold, check_cv, cross_val_predict
 from sklearn.multioutput import MultiOutputRegressor
@@ -231,6 +232,15 @@ def test_transformed_target_and_multi_output_regressors():
     Y = np.column_stack([y, -y])
     multi = MultiOutputRegressor(tiny(epochs=1)).fit(X[:, :, 0], Y)
     assert multi.predict(X[:3, :, 0]).shape == (3, 2)
+
+
+def test_seed_ensemble_one_liner_averages_the_members():
+    X, y = bump_sequences(n_samples=24)
+    ensemble = VotingRegressor(
+        [(f"seed{k}", tiny(epochs=1, random_state=k)) for k in range(2)]).fit(X, y)
+    members = [member.predict(X[:4]) for member in ensemble.estimators_]
+    np.testing.assert_allclose(ensemble.predict(X[:4]), np.mean(members, axis=0),
+                               rtol=1e-6)
 
 
 def test_pickle_and_joblib_round_trips_predict_identically(fitted_regressor, tmp_path):

@@ -109,6 +109,20 @@ def joblib_roundtrip_dump(obj):
     return _JOBLIB_PATH
 
 
+def test_seed_ensemble_one_liner_averages_the_members(data):
+    X, y = data
+    ensemble = VotingClassifier(
+        [(f"seed{k}", clone(tiny()).set_params(random_state=k)) for k in range(3)],
+        voting="soft",
+    ).fit(X, y)
+    members = [member.predict_proba(X[:5]) for member in ensemble.estimators_]
+    assert not np.allclose(members[0], members[1])  # different seeds, different nets
+    np.testing.assert_allclose(ensemble.predict_proba(X[:5]), np.mean(members, axis=0),
+                               rtol=1e-6)
+    ragged = [x[: 4 + i % 4] for i, x in enumerate(X)]  # variable length works too
+    assert ensemble.fit(ragged, y).predict(ragged[:3]).shape == (3,)
+
+
 def test_soft_voting_with_a_classical_model_on_2d_input(data):
     X, y = data
     X2d = X[:, :, 0]
