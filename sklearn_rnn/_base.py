@@ -54,6 +54,11 @@ PAD_VALUE = -1e9
 UNKNOWN_TOKEN = 1
 """Token ids at predict beyond the vocabulary seen at fit are mapped to this id."""
 
+MAX_EMBEDDING_WEIGHTS = 2**28
+"""Largest embedding matrix (vocabulary x embedding_dim) a fit builds: 1 GiB of
+float32, 3 with Adam's moments. Larger ones come from unmapped ids (a hash, a user
+id) and would exhaust memory instead of training."""
+
 ROUTING_PREFIXES = ("optimizer__",)
 
 NETWORK_PARAMS = (
@@ -449,15 +454,25 @@ class BaseRNNSequenceEstimator:
         max_id = max(int(s.max()) for s in seqs.data) if seqs.ragged else int(
             seqs.data.max()
         )
-        if self.vocab_size is None:
-            return max(max_id + 1, UNKNOWN_TOKEN + 1)
-        if max_id >= self.vocab_size:
+        if self.vocab_size is not None and max_id >= self.vocab_size:
             raise ValueError(
                 f"X holds token id {max_id}, but vocab_size={self.vocab_size} allows "
                 f"ids 0 to {self.vocab_size - 1}. Increase vocab_size or set it to "
                 "None to infer it."
             )
-        return self.vocab_size
+        vocab_size = (max(max_id + 1, UNKNOWN_TOKEN + 1) if self.vocab_size is None
+                      else self.vocab_size)
+        if vocab_size * self.embedding_dim > MAX_EMBEDDING_WEIGHTS:
+            raise ValueError(
+                f"An embedding of {vocab_size} token ids (the largest id in X is "
+                f"{max_id}) x embedding_dim={self.embedding_dim} would hold "
+                f"{vocab_size * self.embedding_dim:.3g} weights, more than "
+                f"{MAX_EMBEDDING_WEIGHTS:.3g} (1 GiB in float32). Map the ids to "
+                "0 .. n_distinct - 1 first (np.unique(ids, return_inverse=True) or "
+                "sklearn_rnn.preprocessing.TextSequenceVectorizer with max_features), "
+                "or lower embedding_dim."
+            )
+        return vocab_size
 
     def _map_unknown_tokens(self, seqs):
         def mapped(ids):

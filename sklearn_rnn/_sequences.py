@@ -83,12 +83,18 @@ def _as_numeric(arr, *, tokens, name):
         )
     if tokens:
         return _as_tokens(arr, name=name)
-    arr = arr.astype(FLOAT_DTYPE, copy=False)
     if not np.isfinite(arr).all():
         raise ValueError(
             f"{name} contains NaN or infinity; remove or impute them before fitting."
         )
-    return arr
+    largest = np.finfo(FLOAT_DTYPE).max
+    if arr.dtype.kind == "f" and arr.size and np.abs(arr).max() > largest:
+        raise ValueError(
+            f"{name} contains values beyond the float32 range the network computes in "
+            f"(|value| up to {largest:.3g}); the largest is {np.abs(arr).max():.3g}. "
+            "Rescale X, e.g. with sklearn_rnn.preprocessing.SequenceScaler."
+        )
+    return arr.astype(FLOAT_DTYPE, copy=False)
 
 
 def _as_tokens(arr, *, name):
@@ -104,6 +110,14 @@ def _as_tokens(arr, *, name):
         raise ValueError(
             f"{name} must hold non-negative token ids (0 = padding), got "
             f"{int(arr.min())}."
+        )
+    largest = np.iinfo(TOKEN_DTYPE).max
+    if arr.size and arr.max() > largest:
+        raise ValueError(
+            f"{name} holds token id {int(arr.max())}, beyond the largest id an "
+            f"embedding can index ({largest}). Map the ids to 0 .. n_distinct - 1 "
+            "first, e.g. with np.unique(ids, return_inverse=True) or "
+            "sklearn_rnn.preprocessing.TextSequenceVectorizer."
         )
     return arr.astype(TOKEN_DTYPE, copy=False)
 
