@@ -122,9 +122,10 @@ def test_channels_first_array_warns_naming_the_fix(basic_motions):
 def test_unequal_channels_first_list_errors_naming_the_fix():
     from sklearn_rnn import RNNSequenceClassifier
 
-    X, y = aeon_train_split("JapaneseVowels")
+    rng = np.random.default_rng(0)  # JapaneseVowels' form: 12 channels, 7-29 steps
+    X = [rng.normal(size=(12, length)) for length in (20, 26, 22, 29)]
     with pytest.raises(ValueError, match=r"channels-first.*FromChannelsFirst"):
-        RNNSequenceClassifier(epochs=1).fit(X[:10], y[:10])
+        RNNSequenceClassifier(epochs=1).fit(X, [0, 1, 0, 1])
 
 
 def test_nested_dataframe_and_its_errors():

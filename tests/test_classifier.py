@@ -168,7 +168,7 @@ def test_optimizer_instance_is_cloned_not_shared(data3d):
     clf = tiny(optimizer=optimizer, learning_rate=0.01).fit(X, y)
     assert clf.model_.optimizer is not optimizer
     assert clf.model_.optimizer.rho == 0.8
-    assert np.isclose(float(clf.model_.optimizer.learning_rate), 0.01)
+    assert np.isclose(keras.ops.convert_to_numpy(clf.model_.optimizer.learning_rate), 0.01)
 
 
 def test_warm_start_continues_the_same_model(data3d):
