@@ -11,6 +11,7 @@ layer (``_TASK`` and ``_n_outputs``), the loss and metric (``_keras_loss``,
 """
 
 import contextlib
+import copy
 import difflib
 import math
 import string
@@ -249,6 +250,8 @@ RUNTIME_PARAMETERS_DOC = """\
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling, the validation split and
         augmentation: two fits with the same int give identical predictions.
+        ``partial_fit`` seeds on its first call and continues the random streams
+        on later ones (the same calls in the same order repeat the same training).
     verbose : {0, 1, 2}, default=0
         0 silent, 1 a progress bar per epoch, 2 one line per epoch.
     warm_start : bool, default=False
@@ -355,7 +358,9 @@ class BaseRNNSequenceEstimator:
         augmenter, a divergence, ``KeyboardInterrupt``) leaves the estimator as it
         was: its attributes, and the weights and optimizer state of a model that
         the call continued to train (``warm_start``, ``partial_fit``)."""
-        saved = dict(vars(self))
+        # Containers (history_, loss_curve_) are extended in place by partial_fit.
+        saved = {key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+                 for key, value in vars(self).items()}
         model = self.model_ if continuing and self.initialized_ else None
         optimizer = None if model is None else model.optimizer
         variables = [] if model is None else [*model.variables, *(
@@ -608,9 +613,15 @@ class BaseRNNSequenceEstimator:
         jit_compile = bool(self.model_.jit_compile)  # Keras may have declined it
         counter = BatchCounter()
         fit_kwargs["callbacks"] = [*fit_kwargs["callbacks"], counter]
+        # partial_fit seeds its first call only: later calls continue the random
+        # streams. Seeding TensorFlow clears its kernel cache, and the next step
+        # re-instantiates the train function (0.3-0.6 s, dozens of times an epoch
+        # of small data), and it would shuffle every epoch in the same order.
+        continuing = self._partial and fit_kwargs["initial_epoch"] > 0
+        seed = None if continuing else self._random_state
 
         def fit():
-            with keras_seed(self._random_state):
+            with keras_seed(seed):
                 if isinstance(fit_kwargs.get("x"), SequenceBatches):
                     kwargs = dict(fit_kwargs)
                     return fit_on_batches(self.model_, kwargs.pop("x"), **kwargs)

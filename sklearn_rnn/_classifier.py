@@ -161,11 +161,8 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
 
         Raises
         ------
-        ValueError
-            Invalid parameters or input, before any training.
-        sklearn_rnn.exceptions.DivergenceError
-            The training loss became NaN or infinite; the estimator is left as it
-            was before the call.
+        ValueError, sklearn_rnn.exceptions.DivergenceError
+            As :meth:`fit`; a failed call leaves the model as it was.
         """
         first_call = not self.initialized_
         if first_call and classes is None:

@@ -174,11 +174,8 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
 
         Raises
         ------
-        ValueError
-            Invalid parameters or input, before any training.
-        sklearn_rnn.exceptions.DivergenceError
-            The training loss became NaN or infinite; the estimator is left as it
-            was before the call.
+        ValueError, sklearn_rnn.exceptions.DivergenceError
+            As :meth:`fit`; a failed call leaves the model as it was.
         """
         seqs, y, sample_weight = self._check_fit_inputs(X, y, sample_weight)
         return self._partial_fit_sequences(seqs, y, sample_weight)

@@ -153,7 +153,20 @@ class SequenceWrapperFixes:
         return outputs
 
 
-class SequenceKerasClassifier(SequenceWrapperFixes, KerasClassifier):
+class _SklearnTagsTail:
+    """The last base before ``object`` (fix 1, scikit-learn 1.6): there, any
+    ``_more_tags`` in the hierarchy (scikeras' ``BaseWrapper``) makes scikit-learn
+    call each class's ``__sklearn_tags__`` in turn, and ``ClassifierMixin`` /
+    ``RegressorMixin``, which scikeras places after ``BaseEstimator``, call
+    ``super().__sklearn_tags__()`` on ``object``: the lookup fails, and
+    scikit-learn falls back to default tags, an estimator that is neither a
+    classifier nor a regressor. Behind the mixins, this class answers that call."""
+
+    def __sklearn_tags__(self):
+        return BaseEstimator.__sklearn_tags__(self)
+
+
+class SequenceKerasClassifier(SequenceWrapperFixes, KerasClassifier, _SklearnTagsTail):
     """scikeras' ``KerasClassifier`` for sequence input, with its defects fixed."""
 
     loss = "sparse_categorical_crossentropy"
@@ -184,7 +197,7 @@ class SequenceKerasClassifier(SequenceWrapperFixes, KerasClassifier):
         return self._predict_raw(X)
 
 
-class SequenceKerasRegressor(SequenceWrapperFixes, KerasRegressor):
+class SequenceKerasRegressor(SequenceWrapperFixes, KerasRegressor, _SklearnTagsTail):
     """scikeras' ``KerasRegressor`` for sequence input, with its defects fixed."""
 
     # Fix 1 -----------------------------------------------------------------

@@ -127,3 +127,15 @@ def test_verbose_two_line_shows_loss_and_learning_rate(capsys, data3d):
     lines = [line for line in capsys.readouterr().out.splitlines() if "loss" in line]
     assert len(lines) == 2
     assert all("val_loss" in line and "lr" in line for line in lines)
+
+
+def test_partial_fit_with_a_seed_is_reproducible(data3d):
+    X, y = data3d
+    runs = []
+    for _ in range(2):
+        clf = RNNSequenceClassifier(units=3, dropout=0.2, random_state=0, **ONE_DIRECTION)
+        for _ in range(3):
+            clf.partial_fit(X, y, classes=[0, 1])
+        runs.append(clf.predict_proba(X))
+    np.testing.assert_array_equal(runs[0], runs[1])
+
