@@ -171,7 +171,8 @@ def write_markdown(results, path):
         f"{s['epochs']}, tol=None)` (the package defaults otherwise). Halving: factor "
         "2 on `epochs`. Optuna: TPE sampler, `MedianPruner(n_startup_trials=3, "
         f"n_warmup_steps={max(1, s['epochs'] // 8)})`.", "",
-        "Space: " + ", ".join(f"`{k}` {v[0]} {v[1:]}" for k, v in SPACE.items()), "",
+        "Space: " + "; ".join(f"`{k}` {kind} {', '.join(map(str, args))}"
+                              for k, (kind, *args) in SPACE.items()), "",
         "| dataset | seed | search | wall s | epochs trained | pruned | best CV accuracy "
         "| test accuracy | best parameters |",
         "|---|---:|---|---:|---:|---:|---:|---:|---|",

@@ -35,7 +35,7 @@ from ._compilation import (
 from ._layers import MaskedConvBlock
 from ._network import CELLS, build_network, conv_blocks
 from ._optimizers import OPTIMIZERS, make_optimizer
-from ._scikeras_fixes import keras_seed, predict_on_batches
+from ._scikeras_fixes import host_seed, keras_seed, predict_on_batches
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
 from ._tensorflow_fixes import release_graphs_with_model
 from ._training import (
@@ -358,8 +358,10 @@ class BaseRNNSequenceEstimator:
         augmenter, a divergence, ``KeyboardInterrupt``) leaves the estimator as it
         was: its attributes, and the weights and optimizer state of a model that
         the call continued to train (``warm_start``, ``partial_fit``)."""
-        # Containers (history_, loss_curve_) are extended in place by partial_fit.
-        saved = {key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+        # Fitted containers (history_, loss_curve_) are extended in place by
+        # partial_fit; parameters are the user's and left as they are.
+        saved = {key: copy.deepcopy(value) if isinstance(value, (dict, list)) and (
+                     key.startswith("_") or key.endswith("_")) else value
                  for key, value in vars(self).items()}
         model = self.model_ if continuing and self.initialized_ else None
         optimizer = None if model is None else model.optimizer
@@ -468,14 +470,15 @@ class BaseRNNSequenceEstimator:
         vocab_size = (max(max_id + 1, UNKNOWN_TOKEN + 1) if self.vocab_size is None
                       else self.vocab_size)
         if vocab_size * self.embedding_dim > MAX_EMBEDDING_WEIGHTS:
+            origin = (f"vocab_size={self.vocab_size}" if self.vocab_size is not None
+                      else f"{vocab_size} token ids (the largest id in X is {max_id})")
             raise ValueError(
-                f"An embedding of {vocab_size} token ids (the largest id in X is "
-                f"{max_id}) x embedding_dim={self.embedding_dim} would hold "
-                f"{vocab_size * self.embedding_dim:.3g} weights, more than "
+                f"An embedding of {origin} x embedding_dim={self.embedding_dim} would "
+                f"hold {vocab_size * self.embedding_dim:.3g} weights, more than "
                 f"{MAX_EMBEDDING_WEIGHTS:.3g} (1 GiB in float32). Map the ids to "
                 "0 .. n_distinct - 1 first (np.unique(ids, return_inverse=True) or "
-                "sklearn_rnn.preprocessing.TextSequenceVectorizer with max_features), "
-                "or lower embedding_dim."
+                "sklearn_rnn.preprocessing.TextSequenceVectorizer with max_features) "
+                "and set vocab_size to fit them, or lower embedding_dim."
             )
         return vocab_size
 
@@ -559,15 +562,16 @@ class BaseRNNSequenceEstimator:
         if initial_epoch == 0:  # a new fit, or the first partial_fit: fresh optimizer
             self._compile(self.model_, self._scheduled_learning_rate(len(X)))
         schedule_callbacks = self._schedule_callbacks(initial_epoch)
-        divergence = DivergenceGuard()
-        callbacks = [divergence, LearningRateLogger(), *schedule_callbacks]
+        divergence = DivergenceGuard()  # after the logger: it reads the epoch's lr
+        callbacks = [LearningRateLogger(), divergence, *schedule_callbacks]
         early_stopping = None
         if validation_data is not None:
             early_stopping = early_stopping_callback(self.n_iter_no_change, self.tol or 0.0)
             callbacks.append(early_stopping)
         elif self.tol is not None and not self._partial:
             callbacks.append(convergence_callback(self.n_iter_no_change, self.tol))
-        inputs, steps_per_epoch, train_shapes = self._training_inputs(X, y, sample_weight)
+        inputs, steps_per_epoch, train_shapes = self._training_inputs(
+            X, y, sample_weight, seed=self._epoch_seed(initial_epoch))
         val_shapes = 0 if validation_data is None else len(
             {min(self.batch_size_, len(validation_data[0])),
              len(validation_data[0]) % self.batch_size_} - {0})
@@ -576,20 +580,25 @@ class BaseRNNSequenceEstimator:
             bidirectional=self.bidirectional, masked=self._is_masked(),
             sequence_steps=epochs * steps_per_epoch, n_shapes=train_shapes + val_shapes,
         )
-        history = self._fit_compiled_or_graph(jit_compile, dict(
-            **inputs, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
-            validation_data=validation_data, validation_batch_size=self.batch_size_,
-            callbacks=callbacks, verbose=self.verbose,
-        ))
-        predict_on_graph(self.model_)
-        release_graphs_with_model(self.model_)
+        try:
+            history = self._fit_compiled_or_graph(jit_compile, dict(
+                **inputs, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
+                validation_data=validation_data, validation_batch_size=self.batch_size_,
+                callbacks=callbacks, verbose=self.verbose,
+            ))
+        finally:  # also after a failure: the model may live on (warm_start, partial_fit)
+            predict_on_graph(self.model_)
+            release_graphs_with_model(self.model_)
         if divergence.diverged:
             raise divergence_error(
                 *divergence.diverged, learning_rate=self.learning_rate,
-                clipnorm=self.clipnorm, max_abs_input=self._max_abs_input(X))
+                lr_schedule=self.lr_schedule, clipnorm=self.clipnorm,
+                max_abs_input=self._max_abs_input(X))
         self._record_history(history.history, initial_epoch, early_stopping)
-        self._schedule_states = [getattr(callback, "carried_state", lambda: None)()
-                                 for callback in schedule_callbacks]
+        # Only partial_fit continues from where the last call left its schedule.
+        self._schedule_states = [
+            getattr(callback, "carried_state", lambda: None)() if self._partial else None
+            for callback in schedule_callbacks]
 
     def _schedule_callbacks(self, initial_epoch):
         """The schedule's Keras callbacks; a ``partial_fit`` call after the first
@@ -599,7 +608,7 @@ class BaseRNNSequenceEstimator:
             return []
         callbacks = schedule.keras_callbacks(self.learning_rate)
         if self._partial and initial_epoch > 0:
-            states = getattr(self, "_schedule_states", [])
+            states = getattr(self, "_schedule_states", None) or []
             for callback, state in zip(callbacks, states, strict=False):
                 if state is not None:
                     callback.carried = state
@@ -613,15 +622,16 @@ class BaseRNNSequenceEstimator:
         jit_compile = bool(self.model_.jit_compile)  # Keras may have declined it
         counter = BatchCounter()
         fit_kwargs["callbacks"] = [*fit_kwargs["callbacks"], counter]
-        # partial_fit seeds its first call only: later calls continue the random
-        # streams. Seeding TensorFlow clears its kernel cache, and the next step
-        # re-instantiates the train function (0.3-0.6 s, dozens of times an epoch
-        # of small data), and it would shuffle every epoch in the same order.
-        continuing = self._partial and fit_kwargs["initial_epoch"] > 0
-        seed = None if continuing else self._random_state
+        # A partial_fit call after the first seeds Python and NumPy for its epoch
+        # only: seeding TensorFlow clears its kernel cache, and the next step would
+        # re-instantiate the train function (0.3-0.6 s, every epoch).
+        if self._continuing_partial_fit(fit_kwargs["initial_epoch"]):
+            seed, seeding = self._epoch_seed(fit_kwargs["initial_epoch"]), host_seed
+        else:
+            seed, seeding = self._random_state, keras_seed
 
         def fit():
-            with keras_seed(seed):
+            with seeding(seed):
                 if isinstance(fit_kwargs.get("x"), SequenceBatches):
                     kwargs = dict(fit_kwargs)
                     return fit_on_batches(self.model_, kwargs.pop("x"), **kwargs)
@@ -648,6 +658,17 @@ class BaseRNNSequenceEstimator:
             history = fit()
         self.jit_compile_ = jit_compile
         return history
+
+    def _continuing_partial_fit(self, initial_epoch):
+        return self._partial and initial_epoch > 0
+
+    def _epoch_seed(self, initial_epoch):
+        """``random_state``, or for a ``partial_fit`` call after the first a seed
+        derived from it and the epoch: each epoch draws anew, reproducibly."""
+        if self._random_state is None or not self._continuing_partial_fit(initial_epoch):
+            return self._random_state
+        return int(np.random.SeedSequence([int(self._random_state), initial_epoch])
+                   .generate_state(1)[0])
 
     def _split_validation(self, X, y, sample_weight):
         """Hold out the early-stopping set (fit only, not partial_fit)."""
@@ -677,7 +698,7 @@ class BaseRNNSequenceEstimator:
     def _is_masked(self):
         return self._uses_tokens() or self._model_mask_value() is not None
 
-    def _training_inputs(self, X, y, sample_weight):
+    def _training_inputs(self, X, y, sample_weight, *, seed):
         """``model.fit`` arguments for the left-aligned training data, the sequence
         steps of one epoch and the number of batch shapes it takes.
 
@@ -693,7 +714,7 @@ class BaseRNNSequenceEstimator:
                     len(X) * X.shape[1], 1 + bool(partial))
         batches = SequenceBatches(
             X, y, sample_weight, lengths, batch_size=self.batch_size_,
-            shuffle=self.shuffle, seed=self._random_state,
+            shuffle=self.shuffle, seed=seed,
             augmenter=self.augmentation, bucketed=bucketed,
             compiled=self._compiles_every_shape(),
         )

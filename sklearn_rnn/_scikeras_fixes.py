@@ -65,8 +65,23 @@ def keras_seed(seed):
     if seed is None:
         yield
         return
+    with host_seed(seed):
+        keras.utils.set_random_seed(int(seed))
+        yield
+
+
+@contextlib.contextmanager
+def host_seed(seed):
+    """Seed Python's and NumPy's global random states for the duration of the
+    block, and restore them afterwards (None: no seeding). Unlike
+    :func:`keras_seed` this leaves TensorFlow alone: seeding it clears its kernel
+    cache, and the next train step re-instantiates the train function."""
+    if seed is None:
+        yield
+        return
     python_state, numpy_state = random.getstate(), np.random.get_state()
-    keras.utils.set_random_seed(int(seed))
+    random.seed(int(seed))
+    np.random.seed(int(seed))
     try:
         yield
     finally:

@@ -102,19 +102,24 @@ class DivergenceGuard(keras.callbacks.Callback):
         self.diverged = None
 
     def on_epoch_end(self, epoch, logs=None):
-        loss = (logs or {}).get("loss")
+        logs = logs or {}
+        loss = logs.get("loss")
         if loss is not None and not math.isfinite(float(loss)):
-            self.diverged = (epoch + 1, float(loss))
+            self.diverged = (epoch + 1, float(loss), logs.get("lr"))
             self.model.stop_training = True
 
 
-def divergence_error(epoch, loss, *, learning_rate, clipnorm, max_abs_input):
+def divergence_error(epoch, loss, epoch_lr, *, learning_rate, lr_schedule, clipnorm,
+                     max_abs_input):
     """The :class:`~sklearn_rnn.exceptions.DivergenceError` for a diverged fit, with
     the likely causes in the order worth trying."""
     from .exceptions import DivergenceError
 
-    causes = [f"a learning rate too high for this data (learning_rate={learning_rate:g}"
-              "; try 10 times lower)"]
+    rate = f"learning_rate={learning_rate:g}"
+    if epoch_lr is not None and not math.isclose(epoch_lr, learning_rate, rel_tol=1e-6):
+        rate = (f"{epoch_lr:g} in that epoch, set by lr_schedule={lr_schedule!r} "
+                f"from {rate}")
+    causes = [f"a learning rate too high for this data ({rate}; try 10 times lower)"]
     if max_abs_input > 1e3:
         causes.append(f"inputs of large scale (the largest |value| in X is "
                       f"{max_abs_input:.3g}; standardise them, e.g. with "

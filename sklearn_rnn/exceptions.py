@@ -22,3 +22,10 @@ class DivergenceError(ValueError):
         super().__init__(message)
         self.epoch = epoch
         self.loss = loss
+
+    def __reduce__(self):  # picklable: errors cross joblib's worker processes
+        return type(self)._rebuild, (str(self), self.epoch, self.loss)
+
+    @classmethod
+    def _rebuild(cls, message, epoch, loss):
+        return cls(message, epoch=epoch, loss=loss)

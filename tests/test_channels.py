@@ -114,8 +114,9 @@ def test_channels_first_array_warns_naming_the_fix(basic_motions):
     with pytest.warns(ChannelsFirstWarning, match=r"FromChannelsFirst\(\)") as record:
         clf = RNNSequenceClassifier(units=2, epochs=1, random_state=0,
                                     **ONE_DIRECTION).fit(X, y)
-    assert "6 timestep(s) with 100 features" in str(record[0].message)
-    assert record[0].filename == __file__  # points at the caller's fit
+    (warning,) = [w for w in record if issubclass(w.category, ChannelsFirstWarning)]
+    assert "6 timestep(s) with 100 features" in str(warning.message)
+    assert warning.filename == __file__  # points at the caller's fit
     assert clf.n_features_in_ == 100  # a warning, not a refusal
 
 

@@ -239,6 +239,7 @@ def test_seed_ensemble_one_liner_averages_the_members():
     ensemble = VotingRegressor(
         [(f"seed{k}", tiny(epochs=1, random_state=k)) for k in range(2)]).fit(X, y)
     members = [member.predict(X[:4]) for member in ensemble.estimators_]
+    assert not np.allclose(members[0], members[1])  # different seeds, different nets
     np.testing.assert_allclose(ensemble.predict(X[:4]), np.mean(members, axis=0),
                                rtol=1e-6)
 

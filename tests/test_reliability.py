@@ -9,6 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
 from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.exceptions import DivergenceError
+from sklearn_rnn.schedules import CyclicLR
 
 DIVERGING = {"optimizer": "sgd", "learning_rate": 1e38}
 """Plain SGD at this rate overflows the weights in the first epoch: loss NaN."""
@@ -36,14 +37,21 @@ class FailingAugmenter(SequenceAugmenter):
 
 
 def snapshot(estimator, X):
-    return (estimator.predict_proba(X) if hasattr(estimator, "predict_proba")
-            else estimator.predict(X)), dict(estimator.history_), estimator.n_iter_
+    import keras
+
+    optimizer = [keras.ops.convert_to_numpy(v) for v in estimator.model_.optimizer.variables]
+    return ((estimator.predict_proba(X) if hasattr(estimator, "predict_proba")
+             else estimator.predict(X)),
+            {k: list(v) for k, v in estimator.history_.items()}, estimator.n_iter_, optimizer)
 
 
 def assert_unchanged(estimator, X, before):
-    proba, history, n_iter = snapshot(estimator, X)
+    proba, history, n_iter, optimizer = snapshot(estimator, X)
     np.testing.assert_array_equal(proba, before[0])
     assert history == before[1] and n_iter == before[2]
+    assert len(optimizer) == len(before[3])  # the same optimizer, in the same state
+    for value, expected in zip(optimizer, before[3], strict=True):
+        np.testing.assert_array_equal(value, expected)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +71,22 @@ def test_diverging_fit_raises_naming_the_epoch_and_causes(data, network):
     assert info.value.epoch == 1 and not np.isfinite(info.value.loss)
     with pytest.raises(NotFittedError):  # unfitted, not a model that predicts NaN
         clf.predict(X)
+
+
+def test_divergence_error_survives_pickling_across_processes():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(DivergenceError("diverged", epoch=3, loss=np.inf)))
+    assert isinstance(error, DivergenceError) and isinstance(error, ValueError)
+    assert (str(error), error.epoch, error.loss) == ("diverged", 3, np.inf)
+
+
+def test_divergence_under_a_schedule_names_the_epochs_learning_rate(data):
+    X, y = data
+    clf = tiny(optimizer="sgd", learning_rate=1.0, lr_schedule=CyclicLR(max_lr=1e38),
+               epochs=4, batch_size=8)
+    with pytest.raises(DivergenceError, match=r"in that epoch, set by lr_schedule="):
+        clf.fit(X, y)
 
 
 def test_diverging_regressor_names_a_large_input_scale():

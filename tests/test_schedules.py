@@ -518,6 +518,19 @@ def test_plateau_patience_carries_across_partial_fit_calls():
     assert partial.history_["lr"] == pytest.approx(expected, rel=1e-5)
 
 
+def test_partial_fit_after_an_early_stopping_fit_plateaus_on_its_own_loss():
+    from sklearn_rnn import RNNSequenceClassifier
+
+    X, y = ordered_sequences()
+    clf = RNNSequenceClassifier(units=3, epochs=2, early_stopping=True,
+                                validation_fraction=0.25, random_state=0,
+                                **ONE_DIRECTION).fit(X, y)  # the plateau watched val_loss
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Learning rate reduction is conditioned")
+        clf.partial_fit(X, y)
+    assert clf.n_iter_ == 3
+
+
 # ------------------------------------------------ doctests (the Examples)
 def test_docstring_examples():
     result = doctest.testmod(sklearn_rnn.schedules, optionflags=doctest.ELLIPSIS)

@@ -139,3 +139,29 @@ def test_partial_fit_with_a_seed_is_reproducible(data3d):
         runs.append(clf.predict_proba(X))
     np.testing.assert_array_equal(runs[0], runs[1])
 
+
+class RecordingAugmenter:
+    """Keeps the first batch of every epoch it augments (jitter drawn from ``rng``)."""
+
+    def __init__(self):
+        self.first_batches = []
+        self.calls = 0
+
+    def augment(self, X, lengths=None, rng=None):
+        out = X + rng.normal(scale=0.1, size=X.shape).astype(X.dtype)
+        if self.calls % 2 == 0:  # 2 batches an epoch here
+            self.first_batches.append(out)
+        self.calls += 1
+        return out
+
+
+def test_each_partial_fit_epoch_draws_its_own_batches(data3d):
+    X, y = data3d
+    augmenter = RecordingAugmenter()
+    clf = RNNSequenceClassifier(units=2, batch_size=len(X) // 2 + 1, augmentation=augmenter,
+                                random_state=0, **ONE_DIRECTION)
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=[0, 1])
+    first, second, third = augmenter.first_batches
+    assert not np.allclose(first, second) and not np.allclose(second, third)
+
