@@ -154,12 +154,13 @@ def test_tuning_benchmark_runs_the_three_searches_on_real_data(tmp_path, monkeyp
     monkeypatch.setattr(tuning, "base_estimator", lambda epochs, seed: RNNSequenceClassifier(
         units=2, epochs=epochs, tol=None, random_state=seed, **ONE_DIRECTION))
     out = tmp_path / "tuning"
-    tuning.main(["--trials", "2", "--epochs", "2", "--cv", "2", "--output", str(out)])
+    # One trial each (the searches themselves are tested in test_tuning).
+    tuning.main(["--trials", "1", "--epochs", "2", "--cv", "2", "--output", str(out)])
     rows = json.loads(out.with_suffix(".json").read_text())["rows"]
     assert [r["search"] for r in rows] == ["random", "halving", "optuna"]
     epochs = {r["search"]: r["epochs_trained"] for r in rows}
-    # random: 2 trials x 2 epochs x 2 folds; halving: (2 x 1 + 1 x 2) x 2 folds
-    assert epochs["random"] == 8 and epochs["halving"] == 8 and epochs["optuna"] <= 8
+    # 1 trial x 2 epochs x 2 folds (halving: one round at the full 2 epochs)
+    assert epochs == {"random": 4, "halving": 4, "optuna": 4}
     assert all(0 <= r["test_accuracy"] <= 1 for r in rows)
     md = out.with_suffix(".md").read_text()
     assert "| ItalyPowerDemand | 0 | halving |" in md and "Relative to `random`" in md

@@ -52,13 +52,13 @@ REGRESSOR_EXPECTED_FAILED_CHECKS = {
 
 def fast_classifier():
     return RNNSequenceClassifier(
-        units=8, epochs=8, learning_rate=0.1, batch_size=32, random_state=0, **ONE_DIRECTION
+        units=8, epochs=4, learning_rate=0.1, batch_size=32, random_state=0, **ONE_DIRECTION
     )
 
 
 def fast_regressor():
     return RNNSequenceRegressor(
-        units=8, epochs=8, learning_rate=0.1, batch_size=32, random_state=0, **ONE_DIRECTION
+        units=8, epochs=4, learning_rate=0.1, batch_size=32, random_state=0, **ONE_DIRECTION
     )
 
 

@@ -59,6 +59,11 @@ def data():
     return ordered_sequences(n_samples=32)
 
 
+@pytest.fixture(scope="module")
+def fitted_clf(data):
+    return tiny(batch_size=8).fit(*data)
+
+
 @pytest.mark.parametrize("network", [{}, ONE_DIRECTION], ids=["default network", "lstm"])
 def test_diverging_fit_raises_naming_the_epoch_and_causes(data, network):
     X, y = data
@@ -128,17 +133,22 @@ def test_divergence_in_partial_fit_keeps_the_epochs_before_it():
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("augmenter bug")],
                          ids=["KeyboardInterrupt", "RuntimeError"])
 @pytest.mark.parametrize("call", ["fit", "warm_start fit", "partial_fit"])
-def test_interrupted_training_leaves_the_fitted_estimator_as_it_was(data, error, call):
+def test_interrupted_training_leaves_the_fitted_estimator_as_it_was(data, fitted_clf,
+                                                                    error, call):
+    # One fitted estimator for every case: each must leave it exactly as it was.
     X, y = data
-    clf = tiny(batch_size=8).fit(X, y)
-    before = snapshot(clf, X)
-    clf.set_params(augmentation=FailingAugmenter(error), warm_start=call == "warm_start fit")
-    with pytest.raises(type(error)):
-        if call == "partial_fit":
-            clf.partial_fit(X, y)
-        else:
-            clf.fit(X, y)
-    assert_unchanged(clf, X, before)
+    before = snapshot(fitted_clf, X)
+    fitted_clf.set_params(augmentation=FailingAugmenter(error),
+                          warm_start=call == "warm_start fit")
+    try:
+        with pytest.raises(type(error)):
+            if call == "partial_fit":
+                fitted_clf.partial_fit(X, y)
+            else:
+                fitted_clf.fit(X, y)
+    finally:
+        fitted_clf.set_params(augmentation=None, warm_start=False)
+    assert_unchanged(fitted_clf, X, before)
 
 
 def test_interrupted_first_fit_leaves_the_estimator_unfitted(data):

@@ -51,7 +51,7 @@ def test_optuna_search_prunes_hopeless_trials_epoch_by_epoch(optuna, OptunaSearc
         # 1e-7 cannot learn in 4 epochs; 3e-2 learns this task in 2-3.
         {"learning_rate": distributions.CategoricalDistribution([1e-7, 3e-2]),
          "cell_type": distributions.CategoricalDistribution(["lstm", "gru"])},
-        cv=StratifiedKFold(2), n_trials=6, enable_pruning=True, max_iter=max_epochs,
+        cv=StratifiedKFold(2), n_trials=4, enable_pruning=True, max_iter=max_epochs,
         study=study, random_state=0, verbose=0,
     ).fit(X, y)
     states = [trial.state for trial in study.trials]
