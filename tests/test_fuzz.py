@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor  # noqa: E402
 import sklearn_rnn._base  # noqa: E402
+from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor  # noqa: E402
 from sklearn_rnn._base import BaseRNNSequenceEstimator  # noqa: E402
 from sklearn_rnn.augmentation import SequenceAugmenter  # noqa: E402
 from sklearn_rnn.preprocessing import (  # noqa: E402
