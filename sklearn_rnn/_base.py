@@ -551,6 +551,10 @@ class BaseRNNSequenceEstimator:
             metrics=[self._keras_metric()],
             jit_compile=False,  # set per fit by _fit_keras_model
         )
+        # Built here, the optimizer's variables are not created inside the first
+        # train step, which TensorFlow would then trace twice (~10% of a small fit).
+        if not optimizer.built:
+            optimizer.build(model.trainable_variables)
 
     # ------------------------------------------------------------ training
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch,
