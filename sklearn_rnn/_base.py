@@ -574,8 +574,9 @@ class BaseRNNSequenceEstimator:
             callbacks.append(early_stopping)
         elif self.tol is not None and not self._partial:
             callbacks.append(convergence_callback(self.n_iter_no_change, self.tol))
+        seed = self._epoch_seed(initial_epoch)
         inputs, steps_per_epoch, train_shapes = self._training_inputs(
-            X, y, sample_weight, seed=self._epoch_seed(initial_epoch))
+            X, y, sample_weight, seed=seed)
         val_shapes = 0 if validation_data is None else len(
             {min(self.batch_size_, len(validation_data[0])),
              len(validation_data[0]) % self.batch_size_} - {0})
@@ -585,7 +586,7 @@ class BaseRNNSequenceEstimator:
             sequence_steps=epochs * steps_per_epoch, n_shapes=train_shapes + val_shapes,
         )
         try:
-            history = self._fit_compiled_or_graph(jit_compile, dict(
+            history = self._fit_compiled_or_graph(jit_compile, seed, dict(
                 **inputs, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
                 validation_data=validation_data, validation_batch_size=self.batch_size_,
                 callbacks=callbacks, verbose=self.verbose,
@@ -601,8 +602,8 @@ class BaseRNNSequenceEstimator:
         self._record_history(history.history, initial_epoch, early_stopping)
         # Only partial_fit continues from where the last call left its schedule.
         self._schedule_states = [
-            getattr(callback, "carried_state", lambda: None)() if self._partial else None
-            for callback in schedule_callbacks]
+            getattr(callback, "carried_state", lambda: None)()
+            for callback in schedule_callbacks] if self._partial else None
 
     def _schedule_callbacks(self, initial_epoch):
         """The schedule's Keras callbacks; a ``partial_fit`` call after the first
@@ -611,14 +612,14 @@ class BaseRNNSequenceEstimator:
         if schedule is None:
             return []
         callbacks = schedule.keras_callbacks(self.learning_rate)
-        if self._partial and initial_epoch > 0:
+        if self._continuing_partial_fit(initial_epoch):
             states = getattr(self, "_schedule_states", None) or []
             for callback, state in zip(callbacks, states, strict=False):
                 if state is not None:
                     callback.carried = state
         return callbacks
 
-    def _fit_compiled_or_graph(self, jit_compile, fit_kwargs):
+    def _fit_compiled_or_graph(self, jit_compile, seed, fit_kwargs):
         """``model.fit`` (:func:`~._training.fit_on_batches` for length buckets and
         augmented batches), falling back to the graph executor when XLA cannot
         compile the train step (a failure before the first batch completes)."""
@@ -629,10 +630,8 @@ class BaseRNNSequenceEstimator:
         # A partial_fit call after the first seeds Python and NumPy for its epoch
         # only: seeding TensorFlow clears its kernel cache, and the next step would
         # re-instantiate the train function (0.3-0.6 s, every epoch).
-        if self._continuing_partial_fit(fit_kwargs["initial_epoch"]):
-            seed, seeding = self._epoch_seed(fit_kwargs["initial_epoch"]), host_seed
-        else:
-            seed, seeding = self._random_state, keras_seed
+        seeding = (host_seed if self._continuing_partial_fit(fit_kwargs["initial_epoch"])
+                   else keras_seed)
 
         def fit():
             with seeding(seed):

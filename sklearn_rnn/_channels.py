@@ -167,7 +167,7 @@ arrays of shape (n_channels, length_i), or nested DataFrame
         -------
         self : FromChannelsFirst
         """
-        self.n_features_in_ = self._checked(X).n_features
+        self.n_features_in_ = check_sequences(_channels_last(X)).n_features
         return self
 
     def transform(self, X):
@@ -185,25 +185,14 @@ or list of arrays of shape (length_i, n_channels)
             2D univariate input comes back 2D.
         """
         check_is_fitted(self)
-        seqs = self._checked(X)
+        converted = _channels_last(X)
+        seqs = check_sequences(converted)
         if seqs.n_features != self.n_features_in_:
             raise ValueError(
                 f"X has {seqs.n_features} channels, but FromChannelsFirst was fitted "
                 f"with {self.n_features_in_}."
             )
-        return to_form(seqs.data, self._output_form(X))
-
-    @staticmethod
-    def _checked(X):
-        return check_sequences(_channels_last(X))
-
-    @staticmethod
-    def _output_form(X):
-        if _is_nested_frame(X):
-            return "list"
-        if _is_sequence_list(X):
-            return "list" if any(np.ndim(seq) == 2 for seq in X) else "list1d"
-        return form_of(X)
+        return to_form(seqs.data, form_of(converted))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

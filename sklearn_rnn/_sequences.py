@@ -87,13 +87,14 @@ def _as_numeric(arr, *, tokens, name):
         raise ValueError(
             f"{name} contains NaN or infinity; remove or impute them before fitting."
         )
-    largest = np.finfo(FLOAT_DTYPE).max
-    if arr.dtype.kind == "f" and arr.size and np.abs(arr).max() > largest:
-        raise ValueError(
-            f"{name} contains values beyond the float32 range the network computes in "
-            f"(|value| up to {largest:.3g}); the largest is {np.abs(arr).max():.3g}. "
-            "Rescale X, e.g. with sklearn_rnn.preprocessing.SequenceScaler."
-        )
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > 4 and arr.size:  # float32 fits
+        largest, found = np.finfo(FLOAT_DTYPE).max, np.abs(arr).max()
+        if found > largest:
+            raise ValueError(
+                f"{name} contains values beyond the float32 range the network computes "
+                f"in (|value| up to {largest:.3g}); the largest is {found:.3g}. "
+                "Rescale X, e.g. with sklearn_rnn.preprocessing.SequenceScaler."
+            )
     return arr.astype(FLOAT_DTYPE, copy=False)
 
 

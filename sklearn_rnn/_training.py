@@ -91,7 +91,7 @@ def convergence_callback(n_iter_no_change, tol):
 
 class DivergenceGuard(keras.callbacks.Callback):
     """Stop training at the end of the first epoch whose training loss is NaN or
-    infinite; ``diverged`` then holds ``(epoch counted from 1, loss)``.
+    infinite; ``diverged`` then holds ``(epoch counted from 1, loss, its lr)``.
 
     Checked per epoch, not per batch: a callback that reads every batch's logs
     makes Keras wait for each batch's result before starting the next one.
