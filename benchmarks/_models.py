@@ -40,7 +40,7 @@ PLAIN_LSTM = {"bidirectional": False, "pooling": "last", "conv_filters": None,
 in ``defaults.md`` made the package bidirectional with max pooling. The network the
 peer comparisons (throughput, memory) build on every side, and the base of every
 candidate of ``python -m benchmarks defaults``; without the convolutional front-end, the plateau
-schedule and the convergence stopping of issue 13, which the hand-written peers do
+schedule and the convergence stopping of the defaults, which the hand-written peers do
 not have."""
 
 DEFAULT_RECURRENT = {"conv_filters": None, "lr_schedule": None, "tol": None}
@@ -92,7 +92,7 @@ def rnn_ensemble_spec(name, description, n_members, **params):
 NO_FRONT_END = {"conv_filters": None, "lr_schedule": None, "batch_size": 32,
                 "epochs": 100, "n_iter_no_change": 10}
 """The recurrent network without the convolutional front-end and the small-data
-recipe of issue 13 (with ``tol=None``: the package defaults before it)."""
+recipe (with ``tol=None``: the package defaults before the front-end)."""
 
 ACCURATE = {"conv_filters": (128, 128, 128), "units": 128, "epochs": 600,
             "n_iter_no_change": 50}
@@ -110,7 +110,7 @@ RNN_PRESETS = {
         "filters per block and 128 units, up to 600 epochs, convergence patience 50",
         **ACCURATE),
     "rnn_no_front_end": rnn_spec(
-        "rnn_no_front_end", "the package defaults before issue 13: bidirectional "
+        "rnn_no_front_end", "the package defaults before the front-end: bidirectional "
         "LSTM(64), max over time, constant 1e-3, batch 32, 100 epochs",
         **NO_FRONT_END, tol=None),
     "rnn_bilstm2": rnn_spec(
@@ -130,7 +130,7 @@ RNN_PRESETS = {
 
 # ------------------------------------------------------- the network by hand
 class KerasByHand(ClassifierMixin, BaseEstimator):
-    """``rnn_no_front_end`` (the defaults before issue 13) written directly in Keras 3,
+    """``rnn_no_front_end`` (the defaults before the front-end) written directly in Keras 3,
     as a tutorial would.
 
     ``keras.Sequential([Input, (Masking), Bidirectional(LSTM(64, return_sequences=True)),

@@ -19,7 +19,7 @@ with a ``SequenceScaler``. Stochastic models run once per seed; deterministic on
 
 ``--quick``: the five small real datasets (ItalyPowerDemand, GunPoint, ArrowHead,
 BasicMotions, JapaneseVowels) and the synthetic one; one seed (0); the package
-defaults (``rnn_default``), the defaults before issue 13 (``rnn_no_front_end``) and
+defaults (``rnn_default``), the defaults before the front-end (``rnn_no_front_end``) and
 the same network by hand in Keras, beside the four baselines; every neural network
 capped at 100 epochs (the defaults converge in 40-150). Under 10 minutes on 2 cores,
 of which about 70 s is the one-off numba compilation of aeon's kernels on a fresh

@@ -80,23 +80,23 @@ CANDIDATES = {
     "augment": ("augmentation=SequenceAugmenter(jitter=0.05, scaling=0.1, time_shift=10)",
                 {"augmentation": SequenceAugmenter(jitter=0.05, scaling=0.1,
                                                    time_shift=10)}),
-    "bimax_units32": ("the pre-issue-13 defaults with units=32",
+    "bimax_units32": ("the pre-front-end defaults with units=32",
                       {**NEW_DEFAULTS, "units": 32}),
-    "bimax_units128": ("the pre-issue-13 defaults with units=128",
+    "bimax_units128": ("the pre-front-end defaults with units=128",
                        {**NEW_DEFAULTS, "units": 128}),
-    "bimax_epochs200": ("the pre-issue-13 defaults with epochs=200",
+    "bimax_epochs200": ("the pre-front-end defaults with epochs=200",
                         {**NEW_DEFAULTS, "epochs": 200}),
-    "bimax_onecycle": ("the pre-issue-13 defaults with lr_schedule='one_cycle'",
+    "bimax_onecycle": ("the pre-front-end defaults with lr_schedule='one_cycle'",
                        {**NEW_DEFAULTS, "lr_schedule": ONE_CYCLE}),
-    "bimax_dropout": ("the pre-issue-13 defaults with dropout=0.3",
+    "bimax_dropout": ("the pre-front-end defaults with dropout=0.3",
                       {**NEW_DEFAULTS, "dropout": 0.3}),
-    "bimax_lr3e-3": ("the pre-issue-13 defaults with learning_rate=3e-3",
+    "bimax_lr3e-3": ("the pre-front-end defaults with learning_rate=3e-3",
                      {**NEW_DEFAULTS, "learning_rate": 3e-3}),
-    "bimax_l2": ("the pre-issue-13 defaults with l2=1e-3", {**NEW_DEFAULTS, "l2": 1e-3}),
+    "bimax_l2": ("the pre-front-end defaults with l2=1e-3", {**NEW_DEFAULTS, "l2": 1e-3}),
     "bilstm2_preset": ("the rnn_bilstm2 preset of the accuracy benchmark",
                        {**MODELS["rnn_bilstm2"].params, "tol": 1e-4}),
-    # Issue 13: the convolutional front-end and the small-data training recipe.
-    "today_defaults": ("the package defaults before issue 13 (bidirectional LSTM, max "
+    # The convolutional front-end and the small-data training recipe.
+    "today_defaults": ("the package defaults before the front-end (bidirectional LSTM, max "
                        "pooling, 100 epochs, batch 32, no convergence stopping)",
                        NEW_DEFAULTS),
     "recipe": ("a first small-data recipe on today's network: "

@@ -25,7 +25,7 @@ Variants:
 ``scikeras``
     scikeras ``KerasClassifier`` with the same model-building function.
 
-Target (DESIGN / issue 6): less than 300 MB growth over 50 fits.
+Target (DESIGN.md): less than 300 MB growth over 50 fits.
 Results go to ``benchmarks/results/memory.json`` and ``memory.md``.
 """
 

@@ -1045,7 +1045,7 @@ TRAIN_TARGETS = (
     ("ours/keras_xla_1thread", "fit_seq_per_s", 0.95, "training overhead "
      "<= 5% vs hand-written Keras with the same settings (whole fit)"),
 )
-"""(ratio, figure, bound, label): the training targets of issue 12."""
+"""(ratio, figure, bound, label): the training-speed targets."""
 
 
 def evaluate_targets(results):

@@ -147,7 +147,7 @@ NETWORK_PARAMETERS_DOC = """\
         datasets (0.815 against 0.877), at ~1.3x the fit time.
         ``bidirectional=False, pooling="last", conv_filters=None`` is the plain
         LSTM (with ``lr_schedule=None, batch_size=32, epochs=100, tol=None``,
-        trained as before issue 13).
+        trained as before the convolutional front-end).
     conv_filters : int, tuple of int or None, default=(64, 64, 64)
         A convolutional front-end before the recurrent layers: one block
         ``Conv1D -> BatchNormalization -> ReLU`` per entry, with that many filters.
