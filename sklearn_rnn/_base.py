@@ -37,7 +37,7 @@ from ._network import CELLS, build_network, conv_blocks
 from ._optimizers import OPTIMIZERS, make_optimizer
 from ._scikeras_fixes import host_seed, keras_seed, predict_on_batches
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
-from ._tensorflow_fixes import release_graphs_with_model
+from ._tensorflow_fixes import build_loss_and_metrics, release_graphs_with_model
 from ._training import (
     DivergenceGuard,
     LearningRateLogger,
@@ -565,6 +565,7 @@ class BaseRNNSequenceEstimator:
                             else self.batch_size)
         if initial_epoch == 0:  # a new fit, or the first partial_fit: fresh optimizer
             self._compile(self.model_, self._scheduled_learning_rate(len(X)))
+        build_loss_and_metrics(self.model_, y)
         schedule_callbacks = self._schedule_callbacks(initial_epoch)
         divergence = DivergenceGuard()  # after the logger: it reads the epoch's lr
         callbacks = [LearningRateLogger(), divergence, *schedule_callbacks]

@@ -1,4 +1,7 @@
-"""Workaround for a TensorFlow defect: graphs traced for a discarded model are never freed.
+"""Workarounds for two TensorFlow-backend defects: graphs traced for a discarded model
+are never freed, and every fit traces its train step twice.
+
+**Graphs never freed.**
 
 ``tf.function`` releases each traced ``ConcreteFunction``'s claim on its
 ``FuncGraph`` (``_garbage_collector.release()`` in ``tracing_compilation``), so the
@@ -18,6 +21,16 @@ that they are dismantled (TensorFlow's own ``dismantle_func_graph``) when the
 function dies, i.e. when the model and its train/predict functions are dropped.
 Nothing changes while the model is alive. ``tests/test_tensorflow_fixes.py``
 shows the defect and the fix.
+
+**The train step traced twice.** Keras builds a compiled model's loss and metric
+containers lazily, inside the first call of the train step, and they create
+variables there. A ``tf.function`` that creates variables on its first trace is
+traced a second time (TensorFlow's rule for variable creation), so every fit
+paid for tracing the whole forward pass, its gradient and the optimizer update
+twice: about a second of a one-epoch fit of the default network (TensorFlow 2.21,
+Keras 3.15). :func:`build_loss_and_metrics` builds them before the fit, from one
+target row and the model's output shape; the train step is then traced once and
+computes the same thing.
 """
 
 import types
@@ -121,3 +134,18 @@ def release_graphs_with_model(model, functions=_MODEL_FUNCTIONS):
                 if not isinstance(concrete._garbage_collector, _GraphDismantler):
                     concrete._garbage_collector = _GraphDismantler(concrete.graph)
             setattr(function, _HANDED_OVER, traces)
+
+
+def build_loss_and_metrics(model, y):
+    """Build ``model``'s compiled loss and metrics from the first row of the
+    targets ``y`` (before ``fit``), so that its first train step creates no
+    variables and TensorFlow traces it once. Nothing to do on other backends or
+    when they are built already."""
+    if keras.backend.backend() != "tensorflow":
+        return
+    y_true = y[:1]
+    y_pred = keras.ops.zeros((1, *model.output_shape[1:]))
+    for container in (getattr(model, "_compile_loss", None),
+                      getattr(model, "_compile_metrics", None)):
+        if container is not None and not container.built:
+            container.build(y_true, y_pred)

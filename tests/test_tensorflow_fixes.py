@@ -8,7 +8,7 @@ import pytest
 from conftest import ONE_DIRECTION
 
 from sklearn_rnn import RNNSequenceClassifier
-from sklearn_rnn._tensorflow_fixes import release_graphs_with_model
+from sklearn_rnn._tensorflow_fixes import build_loss_and_metrics, release_graphs_with_model
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
                                 reason="a TensorFlow defect")
@@ -69,3 +69,59 @@ def test_classifier_fits_and_predicts_leave_nothing_behind(data3d):
     before = registered_functions()
     np.testing.assert_array_equal(fit_predict_drop(), first)
     assert registered_functions() == before
+
+
+def traces_of_train_step(model, fit):
+    """How often ``fit`` traces ``model``'s train step."""
+    traces = []
+    original = model.train_step
+
+    def counted(data):
+        traces.append(1)
+        return original(data)
+
+    model.train_step = counted
+    fit()
+    return len(traces)
+
+
+def small_compiled_model():
+    model = keras.Sequential([keras.Input((None, 2)), keras.layers.LSTM(2),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def test_defect_keras_traces_the_first_train_step_twice():
+    X, y = np.zeros((8, 5, 2), "float32"), np.arange(8) % 2
+    model = small_compiled_model()
+    assert traces_of_train_step(
+        model, lambda: model.fit(X, y, epochs=1, batch_size=8, verbose=0)) == 2
+
+
+def test_fix_built_loss_and_metrics_trace_the_train_step_once():
+    X, y = np.zeros((8, 5, 2), "float32"), np.arange(8) % 2
+    model = small_compiled_model()
+    build_loss_and_metrics(model, y)
+    history = {}
+
+    def fit():
+        history.update(model.fit(X, y, epochs=1, batch_size=8, verbose=0).history)
+
+    assert traces_of_train_step(model, fit) == 1
+    assert set(history) == {"loss", "accuracy"}
+
+
+def test_the_estimator_traces_its_train_step_once(monkeypatch):
+    traces = []
+    original = keras.Model.train_step
+
+    def counted(self, data):
+        traces.append(1)
+        return original(self, data)
+
+    monkeypatch.setattr(keras.Model, "train_step", counted)
+    X, y = np.zeros((8, 5, 2), "float32"), np.arange(8) % 2
+    RNNSequenceClassifier(units=2, epochs=2, batch_size=8, **ONE_DIRECTION).fit(X, y)
+    assert len(traces) == 1
