@@ -447,6 +447,8 @@ class BaseRNNSequenceEstimator:
             self._fit_ragged = seqs.ragged
             if self._uses_tokens():
                 self.vocab_size_ = self._infer_vocab_size(seqs)
+            else:
+                self._fit_input_mean = self._valid_step_mean(seqs)
             return seqs
         if seqs.n_features != self.n_features_in_:
             raise ValueError(
@@ -456,6 +458,17 @@ class BaseRNNSequenceEstimator:
         if self._uses_tokens():
             seqs = self._map_unknown_tokens(seqs)
         return seqs
+
+    def _valid_step_mean(self, seqs):
+        """Each feature's mean over the unmasked steps of float sequences: the
+        ``baseline="mean"`` of :func:`sklearn_rnn.inspection.integrated_gradients`."""
+        if seqs.ragged:
+            return np.concatenate(seqs.data).mean(axis=0, dtype=np.float64)
+        valid, _ = self._valid_steps(seqs.data)
+        steps = seqs.data if valid is None else seqs.data[valid]
+        if not steps.size:
+            return np.zeros(seqs.n_features)
+        return steps.reshape(-1, seqs.n_features).mean(axis=0, dtype=np.float64)
 
     def _infer_vocab_size(self, seqs):
         max_id = max(int(s.max()) for s in seqs.data) if seqs.ragged else int(

@@ -1,0 +1,292 @@
+"""Integrated gradients over the package's networks: baselines, targets, the
+interpolation path and the trapezoid rule (NumPy). The gradients themselves come
+from :mod:`._gradients`, the only backend-specific code."""
+
+import keras
+import numpy as np
+
+from ._base import PAD_VALUE
+from ._gradients import output_gradients
+from ._sequences import check_sequences, pad_sequences, to_form
+
+ROWS_PER_GRADIENT_STEP = 256
+"""Default interpolated sequences per gradient step, fewer when a sequence holds
+more than ``VALUES_PER_GRADIENT_STEP / 256`` values (memory of the backward pass)."""
+VALUES_PER_GRADIENT_STEP = 2**20
+_TWIN_ATTRIBUTE = "_sklearn_rnn_embedding_twin"
+
+
+def attribute(estimator, seqs, *, target, baseline, n_steps, batch_size, X_form,
+              X_given):
+    """Integrated gradients of checked sequences.
+
+    Returns
+    -------
+    attributions : ndarray or list of ndarray
+        In ``X_form``.
+    error : ndarray of shape (n_samples,)
+        ``|sum(attributions) - (f(x) - f(baseline))|`` per sequence.
+    magnitude : ndarray of shape (n_samples,)
+        ``max(|f(x)|, |f(baseline)|)`` per sequence.
+    """
+    outputs = estimator._predict_network(seqs)
+    columns = _target_columns(estimator, target, outputs)
+    scale, shift = _output_units(estimator, columns)
+    tokens = estimator._uses_tokens()
+    baselines = _baseline(estimator, baseline, seqs, X_given, tokens)
+    n = len(seqs)
+    attributions = [None] * n
+    f_x, f_b = np.empty(n), np.empty(n)
+    for rows, data, valid, base in _groups(estimator, seqs, baselines):
+        if base is None:
+            base = baselines
+        network_input = estimator._network_input(data)
+        order = None
+        if network_input is not data:  # valid steps moved first, as the network reads
+            order = np.argsort(~valid, axis=1, kind="stable")
+            valid = np.take_along_axis(valid, order, axis=1)
+            if base.ndim == 3:
+                base = np.take_along_axis(base, order[:, :, np.newaxis], axis=1)
+        if tokens:
+            model, x, b = _embedded(estimator, network_input, valid, base)
+        else:
+            model = estimator.model_
+            x, b = _float_path(estimator, network_input, valid, base)
+        values, ends = _integrate(model, x, b, columns[rows], n_steps, batch_size)
+        values = np.where(valid[:, :, np.newaxis], values, 0.0).astype(np.float32)
+        if tokens:
+            values = values.sum(axis=2, keepdims=True)
+        values *= scale[rows, np.newaxis, np.newaxis]
+        if order is not None:
+            restored = np.empty_like(values)
+            np.put_along_axis(restored, order[:, :, np.newaxis], values, axis=1)
+            values = restored
+        f_x[rows], f_b[rows] = ends[:, 1], ends[:, 0]
+        lengths = seqs.lengths[rows]
+        for row, value, length in zip(rows, values, lengths, strict=True):
+            attributions[row] = value[:length] if seqs.ragged else value
+    f_x, f_b = f_x * scale + shift, f_b * scale + shift
+    totals = np.array([a.sum(dtype=np.float64) for a in attributions])
+    error = np.abs(totals - (f_x - f_b))
+    magnitude = np.maximum(np.abs(f_x), np.abs(f_b))
+    data = attributions if seqs.ragged else np.stack(attributions)
+    return to_form(data, X_form), error, magnitude
+
+
+# ---------------------------------------------------------------- targets
+def _target_columns(estimator, target, outputs):
+    n, n_outputs = outputs.shape
+    if estimator._TASK == "classification":
+        if target is None:
+            return outputs.argmax(axis=1)
+        labels = np.asarray(target)
+        if labels.ndim == 0:
+            labels = np.full(n, labels.item(), dtype=object)
+        if labels.shape != (n,):
+            raise ValueError(
+                f"target must be one class label or one label per sequence (shape "
+                f"({n},)), got an array of shape {labels.shape}.")
+        index = {label: i for i, label in enumerate(estimator.classes_.tolist())}
+        unknown = [label for label in labels.tolist() if label not in index]
+        if unknown:
+            raise ValueError(
+                f"target={unknown[0]!r} is not a class of this classifier; "
+                f"classes_ are {estimator.classes_.tolist()}.")
+        return np.array([index[label] for label in labels.tolist()], dtype=np.intp)
+    if target is None:
+        if n_outputs != 1:
+            raise ValueError(
+                f"The regressor has {n_outputs} outputs: set target to the index of "
+                "the one to attribute.")
+        target = 0
+    if (isinstance(target, bool) or not isinstance(target, (int, np.integer))
+            or not 0 <= target < n_outputs):
+        raise ValueError(
+            f"target={target!r} is not accepted: a regressor's target is the index "
+            f"of one of its {n_outputs} output(s), an int in [0, {n_outputs - 1}].")
+    return np.full(n, int(target), dtype=np.intp)
+
+
+def _output_units(estimator, columns):
+    """Scale and shift from the network's output to the prediction's units."""
+    encoder = getattr(estimator, "target_encoder_", None)
+    if estimator._TASK == "classification" or not hasattr(encoder, "scale_"):
+        return np.ones(len(columns)), np.zeros(len(columns))
+    return (np.asarray(encoder.scale_, dtype=float)[columns],
+            np.asarray(encoder.mean_, dtype=float)[columns])
+
+
+# -------------------------------------------------------------- baselines
+def _baseline(estimator, baseline, seqs, X_given, tokens):
+    """A vector for every step (per feature, or an embedding vector), or a
+    :class:`~._sequences.Sequences` with one baseline per sequence."""
+    if tokens:
+        embeddings = _embedding_matrix(estimator)
+        if isinstance(baseline, str):
+            if baseline == "zeros":
+                return np.zeros(embeddings.shape[1], dtype=np.float32)
+            return embeddings[1:].mean(axis=0)
+        if (isinstance(baseline, (int, np.integer)) and not isinstance(baseline, bool)
+                and 0 < baseline < len(embeddings)):
+            return embeddings[int(baseline)]
+        raise ValueError(
+            f"baseline={baseline!r} is not accepted for token input: give 'zeros', "
+            f"'mean' or a token id in [1, {len(embeddings) - 1}].")
+    n_features = seqs.n_features
+    if isinstance(baseline, str):
+        if baseline == "zeros":
+            return np.zeros(n_features, dtype=np.float32)
+        mean = getattr(estimator, "_fit_input_mean", None)
+        if mean is None:
+            raise ValueError(
+                "baseline='mean' needs the training mean, which this estimator did not "
+                "record (fitted before sklearn_rnn recorded it, or with partial_fit "
+                "only on its first call): refit it, or pass the mean as an array.")
+        return np.asarray(mean, dtype=np.float32)
+    values = np.asarray(baseline) if not isinstance(baseline, (list, tuple)) else None
+    if values is not None and values.dtype.kind in "biuf" and values.ndim <= 1:
+        if values.ndim == 1 and values.shape != (n_features,):
+            raise ValueError(
+                f"baseline of shape {values.shape} does not match the {n_features} "
+                f"feature(s) per timestep; give shape ({n_features},), a float, or an "
+                "array shaped like X.")
+        return np.broadcast_to(values.astype(np.float32), (n_features,))
+    try:
+        checked = check_sequences(baseline, name="baseline")
+    except ValueError as exc:
+        raise ValueError(f"baseline is not accepted: {exc}") from None
+    if (checked.n_features != n_features or len(checked) != len(seqs)
+            or not np.array_equal(checked.lengths, seqs.lengths)):
+        raise ValueError(
+            "baseline must be shaped like X (the same number of sequences, lengths "
+            f"and features per timestep): X gives {len(seqs)} sequences of up to "
+            f"{seqs.lengths.max()} steps and {n_features} feature(s), baseline "
+            f"{len(checked)} of up to {checked.lengths.max()} steps and "
+            f"{checked.n_features} feature(s).")
+    return checked
+
+
+def _groups(estimator, seqs, baselines):
+    """``(rows, data, valid, baseline)`` per batch of sequences the network reads
+    together: ragged sequences padded when the network masks, else grouped by
+    length. ``baseline`` is ``(len(rows), T, f)`` when given per sequence, else
+    None."""
+    per_sequence = hasattr(baselines, "n_features")
+
+    def baseline_of(rows, width):
+        if not per_sequence:
+            return None
+        if not baselines.ragged:
+            return baselines.data[rows]
+        return pad_sequences([baselines.data[i] for i in rows], maxlen=width)
+
+    if not seqs.ragged:
+        valid, _ = estimator._valid_steps(seqs.data)
+        if valid is None:
+            valid = np.ones(seqs.data.shape[:2], dtype=bool)
+        rows = np.arange(len(seqs))
+        yield rows, seqs.data, valid, baseline_of(rows, seqs.data.shape[1])
+        return
+    lengths = seqs.lengths
+    if estimator._is_masked():
+        data = estimator._pad(seqs.data)
+        rows = np.arange(len(seqs))
+        valid = np.arange(data.shape[1]) < lengths[:, np.newaxis]
+        yield rows, data, valid, baseline_of(rows, data.shape[1])
+        return
+    for length in np.unique(lengths):
+        rows = np.flatnonzero(lengths == length)
+        data = np.stack([seqs.data[i] for i in rows])
+        yield (rows, data, np.ones(data.shape[:2], dtype=bool),
+               baseline_of(rows, int(length)))
+
+
+def _float_path(estimator, network_input, valid, base):
+    """The input and the baseline, the baseline set to the input at masked steps
+    (they stay masked along the path)."""
+    x = network_input.astype(np.float32, copy=False)
+    b = np.where(valid[:, :, np.newaxis], np.broadcast_to(base, x.shape), x)
+    mask_value = estimator._model_mask_value()
+    if mask_value is not None and ((b == mask_value).all(axis=2) & valid).any():
+        raise ValueError(
+            f"The baseline equals mask_value={mask_value} at some valid steps, which "
+            "the network would skip as padding: choose another baseline (e.g. "
+            "'mean' or an array).")
+    return x, b.astype(np.float32, copy=False)
+
+
+def _embedding_matrix(estimator):
+    layer = estimator.model_.get_layer("embedding")
+    return keras.ops.convert_to_numpy(layer.embeddings).astype(np.float32)
+
+
+def _embedded(estimator, ids, valid, base):
+    """The embedding-space twin of the network, and the embedded input and
+    baseline, masked steps filled with the twin's mask value."""
+    embeddings = _embedding_matrix(estimator)
+    x = embeddings[ids]
+    x[~valid] = PAD_VALUE
+    b = np.where(valid[:, :, np.newaxis], np.broadcast_to(base, x.shape), x)
+    return _embedding_twin(estimator.model_), x, b.astype(np.float32, copy=False)
+
+
+def _embedding_twin(model):
+    """The network after its embedding, as a model of its own (sharing its layers
+    and weights) that reads embedded sequences, masking the steps equal to
+    ``PAD_VALUE`` as the embedding masks id 0."""
+    twin = getattr(model, _TWIN_ATTRIBUTE, None)
+    if twin is None:
+        embedding = model.get_layer("embedding")
+        inputs = keras.Input(shape=(None, embedding.output_dim), name="embedded_tokens")
+        x = keras.layers.Masking(mask_value=PAD_VALUE, name="masking")(inputs)
+        for layer in model.layers[model.layers.index(embedding) + 1:]:
+            x = layer(x)
+        twin = keras.Model(inputs, x, name=f"{model.name}_after_embedding")
+        object.__setattr__(model, _TWIN_ATTRIBUTE, twin)
+    return twin
+
+
+# ------------------------------------------------------------ the integral
+def trapezoid_weights(n_steps):
+    """Weights of the ``n_steps + 1`` points ``k / n_steps`` of the trapezoid rule
+    over [0, 1]."""
+    weights = np.full(n_steps + 1, 1.0 / n_steps)
+    weights[[0, -1]] = 0.5 / n_steps
+    return weights
+
+
+def _integrate(model, x, b, columns, n_steps, batch_size):
+    """``(x - b) * mean gradient`` along the straight path, and the target output
+    at both ends ``(n, 2)``: ``f(b)``, ``f(x)``.
+
+    The ``n * (n_steps + 1)`` interpolated sequences go through the gradient step
+    in batches of a fixed number of rows (the last one padded), so the step is
+    traced or compiled once per sequence length."""
+    n, points = len(x), n_steps + 1
+    alphas = (np.arange(points) / n_steps).astype(np.float32)
+    weights = trapezoid_weights(n_steps)
+    difference = x - b
+    total = n * points
+    rows = batch_size or max(1, min(ROWS_PER_GRADIENT_STEP,
+                                    VALUES_PER_GRADIENT_STEP // x[0].size))
+    rows = min(rows, total)
+    n_outputs = model.output_shape[-1]
+    mean_gradient = np.zeros(x.shape, dtype=np.float64)
+    ends = np.empty((n, 2))
+    for start in range(0, total, rows):
+        flat = np.arange(start, min(start + rows, total))
+        seq, step = flat // points, flat % points
+        batch = b[seq] + alphas[step, np.newaxis, np.newaxis] * difference[seq]
+        onehot = np.zeros((rows, n_outputs), dtype=np.float32)
+        onehot[np.arange(len(flat)), columns[seq]] = 1.0
+        if len(flat) < rows:  # the same batch shape as the others
+            batch = np.concatenate([batch, np.repeat(batch[-1:], rows - len(flat), 0)])
+        outputs, gradients = output_gradients(model, batch, onehot)
+        gradients = gradients[:len(flat)] * weights[step, np.newaxis, np.newaxis]
+        firsts = np.flatnonzero(np.r_[True, np.diff(seq) != 0])
+        mean_gradient[seq[firsts]] += np.add.reduceat(gradients, firsts, axis=0)
+        target = outputs[np.arange(len(flat)), columns[seq]]
+        for end, k in ((0, 0), (1, n_steps)):
+            at = step == k
+            ends[seq[at], end] = target[at]
+    return difference * mean_gradient, ends
