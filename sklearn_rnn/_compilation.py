@@ -66,6 +66,10 @@ def gpu_available():
         import jax
 
         return any(d.platform != "cpu" for d in jax.devices())
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.is_available()
     return False
 
 
@@ -113,11 +117,15 @@ def auto_declines(*, cell_type, n_layers, bidirectional, masked, sequence_steps,
 def resolve_jit_compile(jit_compile, **fit_description):
     """The ``jit_compile`` a fit hands to Keras: a bool on TensorFlow (``"auto"``
     decided by :func:`auto_declines`); on JAX, which compiles every step anyway,
-    ``"auto"`` and True compile and False runs the step uncompiled."""
-    if keras.backend.backend() != "tensorflow":
+    ``"auto"`` and True compile and False runs the step uncompiled. On PyTorch,
+    where Keras compiles with ``torch.compile`` (minutes for a recurrent network,
+    again for every new batch shape), ``"auto"`` runs eagerly and only True
+    compiles: the recurrent layers already run on PyTorch's fused kernels."""
+    backend = keras.backend.backend()
+    if backend == "jax":
         return jit_compile is not False
     if jit_compile == "auto":
-        return not auto_declines(**fit_description)
+        return backend == "tensorflow" and not auto_declines(**fit_description)
     return bool(jit_compile)
 
 

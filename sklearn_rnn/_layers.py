@@ -35,6 +35,46 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
         return (input_shape[0], input_shape[2])
 
 
+def _fused_on_torch(layer, sequences, initial_state, mask, training):
+    """On the PyTorch backend, the layer's loop over time on PyTorch's fused kernel
+    (:mod:`._torch_backend`); None elsewhere, or where that kernel cannot run it."""
+    if keras.backend.backend() != "torch":
+        return None
+    from ._torch_backend import fused_inner_loop
+
+    return fused_inner_loop(layer, sequences, initial_state, mask, training)
+
+
+class _FusedOnTorch:
+    """A Keras recurrent layer whose loop over time runs on PyTorch's fused kernel
+    on the PyTorch backend (:mod:`._torch_backend` says when it cannot), and as
+    Keras runs it on every other backend."""
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        fused = _fused_on_torch(self, sequences, initial_state, mask, training)
+        if fused is not None:
+            return fused
+        return super().inner_loop(sequences, initial_state, mask, training=training)
+
+
+@keras.saving.register_keras_serializable(package="sklearn_rnn")
+class LSTM(_FusedOnTorch, keras.layers.LSTM):
+    """``keras.layers.LSTM``, on PyTorch's fused kernel on the PyTorch backend."""
+
+
+@keras.saving.register_keras_serializable(package="sklearn_rnn")
+class GRU(_FusedOnTorch, keras.layers.GRU):
+    """``keras.layers.GRU``, on PyTorch's fused kernel on the PyTorch backend."""
+
+
+@keras.saving.register_keras_serializable(package="sklearn_rnn")
+class SimpleRNN(_FusedOnTorch, keras.layers.SimpleRNN):
+    """``keras.layers.SimpleRNN``, on PyTorch's fused kernel on the PyTorch backend."""
+
+
+CELLS = {"lstm": LSTM, "gru": GRU, "simple_rnn": SimpleRNN}
+
+
 class _PooledOverTime:
     """A recurrent layer that returns the max or the mean of its outputs over time,
     accumulated in the loop's state instead of from the stacked output sequence.
@@ -57,6 +97,9 @@ class _PooledOverTime:
         self.pool = pool
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
+        fused = _fused_on_torch(self, sequences, initial_state, mask, training)
+        if fused is not None:
+            return fused
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         cell_states = list(initial_state) if isinstance(initial_state, (list, tuple)) \

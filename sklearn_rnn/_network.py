@@ -8,13 +8,7 @@ from numbers import Integral
 
 import keras
 
-from ._layers import POOLED_CELLS, MaskedConvBlock, MaskedGlobalMaxPooling1D
-
-CELLS = {
-    "lstm": keras.layers.LSTM,
-    "gru": keras.layers.GRU,
-    "simple_rnn": keras.layers.SimpleRNN,
-}
+from ._layers import CELLS, POOLED_CELLS, MaskedConvBlock, MaskedGlobalMaxPooling1D
 
 
 def _l2(value):
