@@ -269,7 +269,9 @@ RUNTIME_PARAMETERS_DOC = """\
         compiles every fit; False never does. Where XLA cannot compile the
         network, training falls back to the graph executor (with a warning when
         True was asked for). ``jit_compile_`` tells what the last fit used. On JAX
-        every step is compiled; False there runs it uncompiled (slow).
+        every step is compiled; False there runs it uncompiled (slow). On
+        PyTorch ``"auto"`` runs eagerly, the recurrent layers on PyTorch's fused
+        kernels, and True compiles with ``torch.compile`` (slow to start).
 
         On TensorFlow the first fit also gives TensorFlow one intra-op thread
         (``tf.config.threading.set_intra_op_parallelism_threads(1)``), which trains
@@ -708,7 +710,7 @@ class BaseRNNSequenceEstimator:
         """Whether each batch shape gets its own compilation: JAX (unless
         jit_compile=False), or XLA asked for. ``"auto"`` never compiles masked input
         on TensorFlow, the only input that gets length buckets."""
-        if keras.backend.backend() != "tensorflow":
+        if keras.backend.backend() == "jax":
             return self.jit_compile is not False
         return self.jit_compile is True
 
