@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "accuracy": "benchmarks.accuracy",
     "defaults": "benchmarks.defaults",
     "throughput": "benchmarks.throughput",
+    "training_cost": "benchmarks.training_cost",
     "memory": "benchmarks.memory",
     "regression": "benchmarks.regression",
     "tuning": "benchmarks.tuning",
