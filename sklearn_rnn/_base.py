@@ -36,6 +36,7 @@ from ._layers import MaskedConvBlock
 from ._network import CELLS, build_network, conv_blocks
 from ._optimizers import OPTIMIZERS, make_optimizer
 from ._scikeras_fixes import host_seed, keras_seed, predict_on_batches
+from ._scales import warn_if_scales_differ
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
 from ._tensorflow_fixes import build_loss_and_metrics, release_graphs_with_model
 from ._training import (
@@ -405,6 +406,7 @@ class BaseRNNSequenceEstimator:
         seqs = check_sequences(X, tokens=self._uses_tokens())
         if not self._uses_tokens():
             warn_if_channels_first(seqs, type(self).__name__)
+            warn_if_scales_differ(seqs, self.mask_value, type(self).__name__)
         y = self._check_target(y, **target_options)
         check_consistent_length(seqs.data, y)
         if sample_weight is not None:

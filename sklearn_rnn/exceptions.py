@@ -1,12 +1,20 @@
 """Warnings and errors raised by sklearn_rnn's estimators and transformers."""
 
-__all__ = ["ChannelsFirstWarning", "DivergenceError"]
+__all__ = ["ChannelsFirstWarning", "DivergenceError", "SequenceScaleWarning"]
 
 
 class ChannelsFirstWarning(UserWarning):
     """A 3D array given to fit looks channels-first ``(n_samples, n_channels,
     n_timesteps)`` (aeon, sktime) rather than ``(n_samples, n_timesteps,
     n_features)``: see :class:`~sklearn_rnn.preprocessing.FromChannelsFirst`."""
+
+
+class SequenceScaleWarning(UserWarning):
+    """The sequences given to fit differ in scale by orders of magnitude (their
+    standard deviations span a factor of 1,000 or more), so a scaler fitted over
+    all of them leaves most sequences near-constant: standardise each sequence on
+    its own with ``SequenceScaler(per_sequence=True)``
+    (:class:`~sklearn_rnn.preprocessing.SequenceScaler`)."""
 
 
 class DivergenceError(ValueError):

@@ -26,6 +26,7 @@ from ._sequences import (
     pad_sequences,
     to_form,
 )
+from ._scales import ZERO_STD, sequence_moments
 from .exceptions import ChannelsFirstWarning  # noqa: F401 (also public here)
 
 UNKNOWN_ID = 1
@@ -49,12 +50,22 @@ def _sequence_tags(tags):
 
 
 class SequenceScaler(TransformerMixin, BaseEstimator):
-    """Standardise each feature over all timesteps of all sequences.
+    """Standardise each feature over all timesteps of all sequences, or each
+    sequence on its own.
 
-    The mean and standard deviation of each feature are computed over every
-    (unpadded) timestep of every sequence, so a feature keeps its relative scale
-    along time, unlike ``StandardScaler`` on flattened sequences, which scales
-    each timestep separately.
+    By default the mean and standard deviation of each feature are computed over
+    every (unpadded) timestep of every sequence, so a feature keeps its relative
+    scale along time, unlike ``StandardScaler`` on flattened sequences, which
+    scales each timestep separately.
+
+    With ``per_sequence=True`` each feature of each sequence is standardised with
+    its own mean and standard deviation over its own valid steps, computed at
+    ``transform``, so new sequences at predict are treated alike (the UCR/UEA
+    convention, z-normalised series). Use it when the sequences differ in scale:
+    with scales spanning orders of magnitude a scaler fitted over all sequences
+    leaves most of them near-constant, and the estimators warn at fit
+    (:class:`~sklearn_rnn.exceptions.SequenceScaleWarning`). Where the amplitude
+    itself carries the target, ``append_level_and_scale=True`` keeps it as input.
 
     Parameters
     ----------
@@ -68,16 +79,30 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         ignored by ``fit`` and returned unchanged by ``transform`` and
         ``inverse_transform``. Use the classifier's ``mask_value`` with the same
         value.
+    per_sequence : bool, default=False
+        Standardise each sequence (each of its features) with its own mean and
+        standard deviation over its valid steps, instead of statistics learned at
+        ``fit``. A constant sequence becomes zeros. ``inverse_transform`` is then
+        not available (the sequences' own statistics are not kept).
+    append_level_and_scale : bool, default=False
+        With ``per_sequence=True``, append ``2 * n_features`` features to every
+        timestep: each sequence's level ``arcsinh(mean)`` and scale
+        ``log(std)`` per feature, constant along the sequence and standardised
+        with their means and standard deviations over the sequences seen at
+        ``fit``. For data where the amplitude carries the class.
 
     Attributes
     ----------
-    mean_ : ndarray of shape (n_features,)
-        Mean of each feature.
-    var_ : ndarray of shape (n_features,)
-        Variance of each feature.
+    mean_ : ndarray of shape (n_features,) or None
+        Mean of each feature (None with ``per_sequence=True``).
+    var_ : ndarray of shape (n_features,) or None
+        Variance of each feature (None with ``per_sequence=True``).
     scale_ : ndarray of shape (n_features,) or None
         Divisor of each feature: the standard deviation, or 1 where it is zero.
-        None when ``with_std=False``.
+        None when ``with_std=False`` or ``per_sequence=True``.
+    level_and_scale_mean_, level_and_scale_std_ : ndarray of shape (2 * n_features,) or None
+        How the appended level and scale features are standardised (None unless
+        ``append_level_and_scale=True``).
     n_features_in_ : int
         Features per timestep (1 for 2D input).
     n_steps_seen_ : int
@@ -90,7 +115,9 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     Notes
     -----
     The output has the form of the input: a list of arrays stays a list, a 2D
-    array stays 2D, a 3D array stays 3D; values are float32.
+    array stays 2D, a 3D array stays 3D; values are float32. With
+    ``append_level_and_scale=True`` the output has ``3 * n_features`` features, so
+    2D input becomes 3D.
 
     Examples
     --------
@@ -102,18 +129,29 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     (array([4.]), array([2.82842712]))
     >>> scaler.transform(X)[1].ravel()
     array([0.        , 0.70710677, 1.4142135 ], dtype=float32)
+
+    Each sequence on its own scale:
+
+    >>> X = [np.array([[0.0], [2.0]]), np.array([[400.0], [600.0], [800.0]])]
+    >>> SequenceScaler(per_sequence=True).fit_transform(X)[1].ravel()
+    array([-1.2247449,  0.       ,  1.2247449], dtype=float32)
     """
 
     _parameter_constraints = {
         "with_mean": ["boolean"],
         "with_std": ["boolean"],
         "mask_value": [None, Real],
+        "per_sequence": ["boolean"],
+        "append_level_and_scale": ["boolean"],
     }
 
-    def __init__(self, *, with_mean=True, with_std=True, mask_value=None):
+    def __init__(self, *, with_mean=True, with_std=True, mask_value=None,
+                 per_sequence=False, append_level_and_scale=False):
         self.with_mean = with_mean
         self.with_std = with_std
         self.mask_value = mask_value
+        self.per_sequence = per_sequence
+        self.append_level_and_scale = append_level_and_scale
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -131,6 +169,10 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         -------
         self : SequenceScaler
         """
+        if self.append_level_and_scale and not self.per_sequence:
+            raise ValueError(
+                "append_level_and_scale=True appends each sequence's own level and "
+                "scale, which needs per_sequence=True; got per_sequence=False.")
         seqs = check_sequences(X)
         steps = self._unpadded_steps(seqs)
         if len(steps) == 0:
@@ -140,9 +182,17 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             )
         self.n_features_in_ = seqs.n_features
         self.n_steps_seen_ = len(steps)
+        self.mean_ = self.var_ = self.scale_ = None
+        self.level_and_scale_mean_ = self.level_and_scale_std_ = None
+        if self.per_sequence:
+            if self.append_level_and_scale:
+                level_and_scale = self._level_and_scale(seqs)
+                self.level_and_scale_mean_ = level_and_scale.mean(axis=0)
+                std = level_and_scale.std(axis=0)
+                self.level_and_scale_std_ = np.where(std < ZERO_STD, 1.0, std)
+            return self
         self.mean_ = steps.mean(axis=0)
         self.var_ = steps.var(axis=0)
-        self.scale_ = None
         if self.with_std:
             std = np.sqrt(self.var_)
             self.scale_ = np.where(std < 10 * np.finfo(std.dtype).eps, 1.0, std)
@@ -176,12 +226,20 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         X_original : ndarray or list of ndarray
             The sequences on their original scale, float32, in the form of ``X``.
         """
+        check_is_fitted(self)
+        if self.per_sequence:
+            raise ValueError(
+                "inverse_transform is not available with per_sequence=True: each "
+                "sequence was standardised with its own mean and standard deviation, "
+                "which are not kept.")
         return self._apply(X, self._unscale)
 
     def _apply(self, X, function):
         check_is_fitted(self)
         seqs = check_sequences(X)
         _check_n_features(self, seqs)
+        if self.per_sequence:
+            return self._per_sequence(seqs, form_of(X))
         if seqs.ragged:
             data = [self._keep_padding(seq, function) for seq in seqs.data]
         else:
@@ -195,6 +253,48 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             padded = self._padded(values)
             out[padded] = values[padded]
         return out
+
+    def _valid(self, seqs):
+        """Which steps of dense sequences are not padding (None: all)."""
+        if seqs.ragged or self.mask_value is None:
+            return None
+        return ~self._padded(seqs.data)
+
+    def _level_and_scale(self, seqs):
+        """``(n, 2 * n_features)``: each sequence's arcsinh(mean) and log(std)."""
+        mean, std = sequence_moments(seqs.data, self._valid(seqs))
+        return np.hstack([np.arcsinh(mean), np.log(np.maximum(std, ZERO_STD))])
+
+    def _per_sequence(self, seqs, form):
+        """Each sequence standardised on its own valid steps (and its level and
+        scale appended), padded steps left as they were."""
+        valid = self._valid(seqs)
+        mean, std = sequence_moments(seqs.data, valid)
+        mean = mean if self.with_mean else np.zeros_like(mean)
+        std = np.where(std < ZERO_STD, 1.0, std) if self.with_std else np.ones_like(std)
+        extra = None
+        if self.append_level_and_scale:
+            extra = ((self._level_and_scale(seqs) - self.level_and_scale_mean_)
+                     / self.level_and_scale_std_)
+            form = {"2d": "3d", "list1d": "list"}.get(form, form)  # now multivariate
+        if seqs.ragged:
+            data = []
+            for i, seq in enumerate(seqs.data):
+                out = (seq - mean[i]) / std[i]
+                if extra is not None:
+                    out = np.hstack([out, np.broadcast_to(extra[i], (len(seq), len(extra[i])))])
+                data.append(out.astype(FLOAT_DTYPE))
+            return to_form(data, form)
+        data = (seqs.data - mean[:, np.newaxis]) / std[:, np.newaxis]
+        if extra is not None:
+            n, steps = data.shape[:2]
+            data = np.concatenate(
+                [data, np.broadcast_to(extra[:, np.newaxis], (n, steps, extra.shape[1]))],
+                axis=2)
+        data = data.astype(FLOAT_DTYPE)
+        if valid is not None:
+            data[~valid] = FLOAT_DTYPE(self.mask_value)
+        return to_form(data, form)
 
     def _scale(self, values):
         if self.with_mean:
