@@ -13,11 +13,15 @@ ROWS_PER_GRADIENT_STEP = 256
 """Default interpolated sequences per gradient step, fewer when a sequence holds
 more than ``VALUES_PER_GRADIENT_STEP / 256`` values (memory of the backward pass)."""
 VALUES_PER_GRADIENT_STEP = 2**20
+REFINE_BELOW = 0.005
+"""Completeness error (of ``max(|f(x)|, |f(baseline)|)``) above which a sequence's
+path gets twice as many points."""
+MAX_REFINEMENTS = 4
+"""At most ``2 ** MAX_REFINEMENTS * n_steps`` intervals per path."""
 _TWIN_ATTRIBUTE = "_sklearn_rnn_embedding_twin"
 
 
-def attribute(estimator, seqs, *, target, baseline, n_steps, batch_size, X_form,
-              X_given):
+def attribute(estimator, seqs, *, target, baseline, n_steps, batch_size, X_form):
     """Integrated gradients of checked sequences.
 
     Returns
@@ -33,7 +37,7 @@ def attribute(estimator, seqs, *, target, baseline, n_steps, batch_size, X_form,
     columns = _target_columns(estimator, target, outputs)
     scale, shift = _output_units(estimator, columns)
     tokens = estimator._uses_tokens()
-    baselines = _baseline(estimator, baseline, seqs, X_given, tokens)
+    baselines = _baseline(estimator, baseline, seqs, tokens)
     n = len(seqs)
     attributions = [None] * n
     f_x, f_b = np.empty(n), np.empty(n)
@@ -52,7 +56,8 @@ def attribute(estimator, seqs, *, target, baseline, n_steps, batch_size, X_form,
         else:
             model = estimator.model_
             x, b = _float_path(estimator, network_input, valid, base)
-        values, ends = _integrate(model, x, b, columns[rows], n_steps, batch_size)
+        values, ends = _integrate(model, x, b, columns[rows], n_steps, batch_size,
+                                  scale=scale[rows], shift=shift[rows])
         values = np.where(valid[:, :, np.newaxis], values, 0.0).astype(np.float32)
         if tokens:
             values = values.sum(axis=2, keepdims=True)
@@ -117,7 +122,7 @@ def _output_units(estimator, columns):
 
 
 # -------------------------------------------------------------- baselines
-def _baseline(estimator, baseline, seqs, X_given, tokens):
+def _baseline(estimator, baseline, seqs, tokens):
     """A vector for every step (per feature, or an embedding vector), or a
     :class:`~._sequences.Sequences` with one baseline per sequence."""
     if tokens:
@@ -255,38 +260,70 @@ def trapezoid_weights(n_steps):
     return weights
 
 
-def _integrate(model, x, b, columns, n_steps, batch_size):
+def _integrate(model, x, b, columns, n_steps, batch_size, *, scale, shift):
     """``(x - b) * mean gradient`` along the straight path, and the target output
     at both ends ``(n, 2)``: ``f(b)``, ``f(x)``.
 
-    The ``n * (n_steps + 1)`` interpolated sequences go through the gradient step
-    in batches of a fixed number of rows (the last one padded), so the step is
-    traced or compiled once per sequence length."""
-    n, points = len(x), n_steps + 1
-    alphas = (np.arange(points) / n_steps).astype(np.float32)
-    weights = trapezoid_weights(n_steps)
-    difference = x - b
-    total = n * points
+    The trapezoid rule over ``n_steps`` intervals first; then, for the sequences
+    whose attributions miss ``f(x) - f(b)`` by more than ``REFINE_BELOW`` of
+    ``max(|f(x)|, |f(b)|)`` (in the units ``scale * output + shift``), the
+    intervals are halved (the midpoints added), up to ``MAX_REFINEMENTS`` times.
+    A confident network's output can rise steeply along a short stretch of the
+    path, and max pooling over time has kinks, where the rule needs more points.
+    """
     rows = batch_size or max(1, min(ROWS_PER_GRADIENT_STEP,
                                     VALUES_PER_GRADIENT_STEP // x[0].size))
+    difference = x - b
+    alphas = np.arange(n_steps + 1) / n_steps
+    mean_gradient, outputs = _weighted_gradients(
+        model, b, difference, columns, alphas, trapezoid_weights(n_steps), rows)
+    ends = outputs[:, [0, -1]]
+    change = ends[:, 1] - ends[:, 0]
+    allowed = REFINE_BELOW * np.maximum(np.abs(ends * scale[:, np.newaxis]
+                                               + shift[:, np.newaxis]).max(axis=1),
+                                        1e-12) / scale
+    axes = tuple(range(1, x.ndim))
+    intervals = n_steps
+    for _ in range(MAX_REFINEMENTS):
+        totals = (difference * mean_gradient).sum(axis=axes)
+        refine = np.flatnonzero(np.abs(totals - change) > allowed)
+        if not len(refine):
+            break
+        midpoints = (np.arange(intervals) + 0.5) / intervals
+        midpoint_mean, _ = _weighted_gradients(
+            model, b[refine], difference[refine], columns[refine], midpoints,
+            np.full(intervals, 1.0 / intervals), rows)
+        mean_gradient[refine] = (mean_gradient[refine] + midpoint_mean) / 2
+        intervals *= 2
+    return difference * mean_gradient, ends
+
+
+def _weighted_gradients(model, b, difference, columns, alphas, weights, rows):
+    """``sum_k weights[k] * gradient(b + alphas[k] * difference)`` per sequence, and
+    the target output at each point ``(n, len(alphas))``.
+
+    The ``n * len(alphas)`` interpolated sequences go through the gradient step
+    in batches of ``rows`` (the last one padded), so the step is traced or
+    compiled once per sequence length."""
+    n, points = len(b), len(alphas)
+    alphas = alphas.astype(np.float32)
+    total = n * points
     rows = min(rows, total)
     n_outputs = model.output_shape[-1]
-    mean_gradient = np.zeros(x.shape, dtype=np.float64)
-    ends = np.empty((n, 2))
+    summed = np.zeros(b.shape, dtype=np.float64)
+    outputs = np.empty((n, points))
+    broadcast = (slice(None),) + (np.newaxis,) * (b.ndim - 1)
     for start in range(0, total, rows):
         flat = np.arange(start, min(start + rows, total))
-        seq, step = flat // points, flat % points
-        batch = b[seq] + alphas[step, np.newaxis, np.newaxis] * difference[seq]
+        seq, point = flat // points, flat % points
+        batch = b[seq] + alphas[point][broadcast] * difference[seq]
         onehot = np.zeros((rows, n_outputs), dtype=np.float32)
         onehot[np.arange(len(flat)), columns[seq]] = 1.0
         if len(flat) < rows:  # the same batch shape as the others
             batch = np.concatenate([batch, np.repeat(batch[-1:], rows - len(flat), 0)])
-        outputs, gradients = output_gradients(model, batch, onehot)
-        gradients = gradients[:len(flat)] * weights[step, np.newaxis, np.newaxis]
+        target, gradients = output_gradients(model, batch, onehot)
+        gradients = gradients[:len(flat)] * weights[point][broadcast]
         firsts = np.flatnonzero(np.r_[True, np.diff(seq) != 0])
-        mean_gradient[seq[firsts]] += np.add.reduceat(gradients, firsts, axis=0)
-        target = outputs[np.arange(len(flat)), columns[seq]]
-        for end, k in ((0, 0), (1, n_steps)):
-            at = step == k
-            ends[seq[at], end] = target[at]
-    return difference * mean_gradient, ends
+        summed[seq[firsts]] += np.add.reduceat(gradients, firsts, axis=0)
+        outputs[seq, point] = target[np.arange(len(flat)), columns[seq]]
+    return summed, outputs
