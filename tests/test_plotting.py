@@ -180,3 +180,76 @@ def test_missing_matplotlib_gives_install_hint(call, monkeypatch):
 def test_docstring_examples():
     result = doctest.testmod(sklearn_rnn.plotting)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ------------------------------------------------- plot_attribution, plot_importance
+from sklearn.utils import Bunch  # noqa: E402
+
+from sklearn_rnn.plotting import plot_attribution, plot_importance  # noqa: E402
+
+
+def test_plot_attribution_band_data_and_png(tmp_path):
+    x = np.stack([np.sin(np.arange(30) / 3), np.cos(np.arange(30) / 3)], axis=1)
+    attribution = np.zeros_like(x)
+    attribution[10:14, 1] = -0.4
+    attribution[3, 0] = 0.1
+    axes = plot_attribution(x, attribution, feature_names=["sin", "cos"])
+    assert axes.shape == (2,)
+    for j, ax in enumerate(axes):
+        np.testing.assert_array_equal(ax.lines[0].get_ydata(), x[:, j])
+        band = ax.images[0]
+        np.testing.assert_array_equal(band.get_array()[0], attribution[:, j])
+        assert band.get_clim() == (-0.4, 0.4)  # symmetric around 0
+    assert [ax.get_ylabel() for ax in axes] == ["sin", "cos"]
+    assert axes[-1].get_xlabel() == "timestep"
+    assert_png(axes[0].figure, tmp_path / "band.png")
+
+
+def test_plot_attribution_heatmap_univariate_and_given_axes(tmp_path):
+    x = np.arange(12.0)
+    attribution = np.linspace(-1, 1, 12)
+    _, ax = plt.subplots()
+    axes = plot_attribution(x, attribution, kind="heatmap", vmax=2.0, ax=ax)
+    assert axes[0] is ax
+    image = ax.images[0]
+    np.testing.assert_array_equal(image.get_array(), attribution[np.newaxis, :])
+    assert image.get_clim() == (-2.0, 2.0)
+    assert_png(ax.figure, tmp_path / "heatmap.png")
+    band = plot_attribution(x, attribution)
+    assert band.shape == (1,) and band[0].get_ylabel() == "feature 0"
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"attribution": np.zeros((5, 2))}, "shape of x"),
+    ({"x": np.zeros((2, 5, 2)), "attribution": np.zeros((2, 5, 2))}, "one sequence"),
+    ({"kind": "bars"}, "kind='bars'"),
+    ({"feature_names": ["a"]}, "1 names for 2 feature"),
+    ({"ax": "one"}, "2 matplotlib Axes"),
+])
+def test_plot_attribution_rejects_bad_arguments(kwargs, match):
+    arguments = {"x": np.zeros((6, 2)), "attribution": np.zeros((6, 2)), **kwargs}
+    with pytest.raises(ValueError, match=match):
+        plot_attribution(**arguments)
+
+
+def test_plot_importance_by_timestep_and_feature(tmp_path):
+    by_time = Bunch(importances_mean=np.array([0.0, 0.25, 0.1]),
+                    importances_std=np.array([0.0, 0.05, 0.02]),
+                    importances=np.zeros((3, 2)),
+                    windows=np.array([[0, 4], [4, 8], [8, 10]]))
+    ax = plot_importance(by_time)
+    bars = ax.patches
+    assert [bar.get_x() for bar in bars] == [0, 4, 8]
+    assert [bar.get_width() for bar in bars] == [4, 4, 2]
+    np.testing.assert_allclose([bar.get_height() for bar in bars], [0.0, 0.25, 0.1])
+    assert ax.get_xlabel() == "timestep"
+    assert_png(ax.figure, tmp_path / "importance_time.png")
+    by_feature = Bunch(importances_mean=np.array([0.3, -0.01]),
+                       importances_std=np.array([0.02, 0.01]))
+    ax = plot_importance(by_feature, feature_names=["x", "y"])
+    np.testing.assert_allclose([bar.get_width() for bar in ax.patches], [0.3, -0.01])
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["x", "y"]
+    with pytest.raises(ValueError, match="1 names for 2 feature"):
+        plot_importance(by_feature, feature_names=["x"])
+    with pytest.raises(ValueError, match="importances_mean"):
+        plot_importance({"importances": np.zeros((2, 2))})
