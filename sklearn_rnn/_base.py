@@ -40,6 +40,7 @@ from ._scales import warn_if_scales_differ
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
 from ._tensorflow_fixes import build_loss_and_metrics, release_graphs_with_model
 from ._training import (
+    BestTrainingEpoch,
     DivergenceGuard,
     LearningRateLogger,
     SequenceBatches,
@@ -110,6 +111,7 @@ SHARED_PARAMETER_CONSTRAINTS = {
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "tol": [None, Interval(Real, 0, None, closed="left")],
+    "restore_best_weights": ["boolean"],
     "augmentation": [None, HasMethods(["augment"])],
     "random_state": ["random_state"],
     "verbose": [Interval(Integral, 0, 2, closed="both")],
@@ -243,6 +245,13 @@ NETWORK_PARAMETERS_DOC = """\
         Minimum decrease of the loss (validation loss with early stopping, else
         training loss) that counts as an improvement. None: no convergence
         stopping without early stopping (and any decrease counts with it).
+    restore_best_weights : bool, default=False
+        Without early stopping: at the end of ``fit``, restore the weights of the
+        epoch with the lowest training loss instead of keeping the last epoch's,
+        as the published deep time-series classifiers do (FCN, ResNet,
+        InceptionTime); ``best_epoch_`` says which epoch. With early stopping the
+        best validation epoch is always restored. ``partial_fit`` keeps its
+        epoch's weights.
 """
 
 RUNTIME_PARAMETERS_DOC = """\
@@ -295,7 +304,8 @@ SHARED_ATTRIBUTES_DOC = """\
         converged).
     best_epoch_ : int
         The epoch (counted from 1) whose weights were kept: the best validation
-        loss with early stopping, else the last epoch.
+        loss with early stopping, the lowest training loss with
+        ``restore_best_weights=True``, else the last epoch.
     loss_curve_ : list of float
         Training loss per epoch.
     jit_compile_ : bool
@@ -592,6 +602,10 @@ class BaseRNNSequenceEstimator:
             callbacks.append(early_stopping)
         elif self.tol is not None and not self._partial:
             callbacks.append(convergence_callback(self.n_iter_no_change, self.tol))
+        best_training_epoch = None
+        if validation_data is None and self.restore_best_weights and not self._partial:
+            best_training_epoch = BestTrainingEpoch()
+            callbacks.append(best_training_epoch)
         seed = self._epoch_seed(initial_epoch)
         inputs, steps_per_epoch, train_shapes = self._training_inputs(
             X, y, sample_weight, seed=seed)
@@ -617,7 +631,8 @@ class BaseRNNSequenceEstimator:
                 *divergence.diverged, learning_rate=self.learning_rate,
                 lr_schedule=self.lr_schedule, clipnorm=self.clipnorm,
                 max_abs_input=self._max_abs_input(X))
-        self._record_history(history.history, initial_epoch, early_stopping)
+        self._record_history(history.history, initial_epoch, early_stopping,
+                             best_training_epoch)
         # Only partial_fit continues from where the last call left its schedule.
         self._schedule_states = [
             getattr(callback, "carried_state", lambda: None)()
@@ -779,19 +794,21 @@ class BaseRNNSequenceEstimator:
         X[np.arange(X.shape[1]) >= lengths[:, None]] = fill
         return X, lengths
 
-    def _record_history(self, epoch_logs, initial_epoch, early_stopping):
+    def _record_history(self, epoch_logs, initial_epoch, early_stopping,
+                        best_training_epoch=None):
         if initial_epoch == 0 or not hasattr(self, "history_"):
             self.history_ = {}
         for key, values in epoch_logs.items():
             self.history_.setdefault(key, []).extend(float(v) for v in values)
         self.n_iter_ = len(self.history_["loss"])
         self.loss_curve_ = list(self.history_["loss"])
+        self.best_epoch_ = self.n_iter_
+        self.validation_scores_ = None
         if early_stopping is not None:
             self.best_epoch_ = initial_epoch + early_stopping.best_epoch + 1
             self.validation_scores_ = list(self.history_[f"val_{self._SCORE}"])
-        else:
-            self.best_epoch_ = self.n_iter_
-            self.validation_scores_ = None
+        elif best_training_epoch is not None and best_training_epoch.best_epoch is not None:
+            self.best_epoch_ = initial_epoch + best_training_epoch.best_epoch + 1
 
     @property
     def current_epoch(self):

@@ -112,6 +112,7 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         validation_fraction=0.1,
         n_iter_no_change=30,
         tol=1e-4,
+        restore_best_weights=False,
         class_weight=None,
         augmentation=None,
         random_state=None,

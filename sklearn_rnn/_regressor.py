@@ -124,6 +124,7 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         validation_fraction=0.1,
         n_iter_no_change=30,
         tol=1e-4,
+        restore_best_weights=False,
         loss="mse",
         standardize_target=True,
         augmentation=None,

@@ -89,6 +89,30 @@ def convergence_callback(n_iter_no_change, tol):
     )
 
 
+class BestTrainingEpoch(keras.callbacks.Callback):
+    """Keep a copy of the weights of the epoch with the lowest training loss and
+    restore them when training ends; ``best_epoch`` counts from 0 within the fit."""
+
+    def __init__(self):
+        super().__init__()
+        self.best_loss = math.inf
+        self.best_epoch = None
+        self.best_weights = None
+        self.last_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.last_epoch = epoch
+        loss = (logs or {}).get("loss")
+        if loss is not None and float(loss) < self.best_loss:
+            self.best_loss, self.best_epoch = float(loss), epoch
+            self.best_weights = self.model.get_weights()
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None and self.best_epoch != self.last_epoch:
+            self.model.set_weights(self.best_weights)
+        self.best_weights = None
+
+
 class DivergenceGuard(keras.callbacks.Callback):
     """Stop training at the end of the first epoch whose training loss is NaN or
     infinite; ``diverged`` then holds ``(epoch counted from 1, loss, its lr)``.

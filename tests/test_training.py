@@ -165,3 +165,24 @@ def test_each_partial_fit_epoch_draws_its_own_batches(data3d):
     first, second, third = augmenter.first_batches
     assert not np.allclose(first, second) and not np.allclose(second, third)
 
+
+
+def test_restore_best_weights_keeps_the_lowest_training_loss_epoch(data3d):
+    X, y = data3d
+    y = np.random.default_rng(0).permutation(y)  # labels it cannot learn: a noisy loss
+    params = dict(**ONE_DIRECTION, units=4, learning_rate=1.0, lr_schedule=None, tol=None,
+                  batch_size=16, random_state=0)
+    clf = RNNSequenceClassifier(epochs=12, restore_best_weights=True, **params).fit(X, y)
+    losses = clf.history_["loss"]
+    assert clf.n_iter_ == 12
+    assert clf.best_epoch_ == int(np.argmin(losses)) + 1
+    assert clf.best_epoch_ < clf.n_iter_
+    # The kept weights are those at the end of the best epoch: a fit stopped there.
+    stopped = RNNSequenceClassifier(epochs=clf.best_epoch_, **params).fit(X, y)
+    for kept, expected in zip(clf.model_.get_weights(), stopped.model_.get_weights(),
+                              strict=True):
+        np.testing.assert_allclose(kept, expected, rtol=1e-5, atol=1e-6)
+    # Without it, the last epoch's weights stay.
+    last = RNNSequenceClassifier(epochs=12, **params).fit(X, y)
+    assert last.best_epoch_ == 12
+    assert not np.allclose(last.predict_proba(X), clf.predict_proba(X))
