@@ -34,6 +34,7 @@ Results go to ``benchmarks/results/training_cost.json`` and ``.md``.
 """
 
 import argparse
+import contextlib
 import datetime
 import importlib.util
 import json
@@ -128,9 +129,10 @@ class _Clock:
         return Clock()
 
 
+@contextlib.contextmanager
 def _clock_every_keras_fit(clock):
-    """Add the clock to every ``keras.Model.fit`` call and to the package's own
-    batch loop (length buckets, augmentation), the same for all Keras contestants."""
+    """Add the clock to every ``keras.Model.fit`` call in the block and to the
+    package's own batch loop (length buckets, augmentation)."""
     import keras
 
     from sklearn_rnn import _base
@@ -144,17 +146,20 @@ def _clock_every_keras_fit(clock):
     def clocked_loop(*args, callbacks=(), **kwargs):
         return loop(*args, callbacks=[*callbacks, clock.keras_callback()], **kwargs)
 
-    keras.Model.fit = clocked_fit
-    _base.fit_on_batches = clocked_loop
+    keras.Model.fit, _base.fit_on_batches = clocked_fit, clocked_loop
+    try:
+        yield
+    finally:
+        keras.Model.fit, _base.fit_on_batches = fit, loop
 
 
 def train_ours(X, y, batch_size, epochs, clock):
     from sklearn_rnn import RNNSequenceClassifier
 
-    _clock_every_keras_fit(clock)
     clf = RNNSequenceClassifier(batch_size=batch_size, epochs=epochs, lr_schedule=None,
                                 tol=None, learning_rate=LEARNING_RATE, random_state=0)
-    clf.fit(X, y)
+    with _clock_every_keras_fit(clock):
+        clf.fit(X, y)
     return clf.history_["loss"][-1], {"jit_compile_": bool(clf.jit_compile_)}
 
 
@@ -256,7 +261,8 @@ def worker(spec):
     loss, extra = TRAINERS[contestant](X, y, batch_size, epochs, clock)
     end = time.perf_counter()
     epochs_run = len(clock.epoch_ends)
-    epoch_seconds = [b - a for a, b in zip(clock.epoch_ends, clock.epoch_ends[1:])]
+    epoch_seconds = [b - a for a, b in zip(clock.epoch_ends[:-1], clock.epoch_ends[1:],
+                                             strict=True)]
     return {
         "contestant": contestant, "scenario": spec["scenario"], "epochs": epochs_run,
         "batch_size": batch_size,

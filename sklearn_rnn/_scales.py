@@ -23,7 +23,8 @@ def sequence_moments(values, valid=None):
 
     Parameters
     ----------
-    values : ndarray of shape (n, n_timesteps, n_features) or list of ndarray of shape (length_i, n_features)
+    values : ndarray of shape (n, n_timesteps, n_features), or list of ndarray
+        Sequences; the list's arrays have shape (length_i, n_features).
     valid : ndarray of bool of shape (n, n_timesteps) or None
         Which steps of a dense array count (None: all of them).
 

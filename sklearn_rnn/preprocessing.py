@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._channels import FromChannelsFirst  # noqa: F401 (public)
+from ._scales import ZERO_STD, sequence_moments
 from ._sequences import (
     FLOAT_DTYPE,
     TOKEN_DTYPE,
@@ -26,7 +27,6 @@ from ._sequences import (
     pad_sequences,
     to_form,
 )
-from ._scales import ZERO_STD, sequence_moments
 from .exceptions import ChannelsFirstWarning  # noqa: F401 (also public here)
 
 UNKNOWN_ID = 1

@@ -313,3 +313,34 @@ def test_accuracy_targets_count_datasets_against_the_references():
     table = "\n".join(accuracy_targets(rows, ["A", "B", "C"]))
     # A: 0.85 >= DTW 0.85 and > MiniRocket 0.84; B: below both; C lacks references.
     assert "| rnn_x | 2 | 1 of 2 | 0.675 | 0.870 | -0.195 | 1 | 10 |" in table
+
+
+def test_training_cost_fits_each_contestant_the_same_network(monkeypatch, tmp_path):
+    """The training-cost benchmark's workers in this process on a tiny scenario:
+    the package and the hand-written Keras network learn alike, and the report
+    holds per-round speed ratios."""
+    from benchmarks import training_cost
+
+    monkeypatch.setitem(training_cost.SCENARIOS, "tiny", (24, 20, "auto", 2, 2))
+    monkeypatch.setattr(training_cost, "wait_until_quiet", lambda: 0.0)
+    runs = {c: training_cost.worker({"contestant": c, "scenario": "tiny", "epochs": 2})
+            for c in ("ours", "keras")}
+    for run in runs.values():
+        assert run["epochs"] == 2 and run["batch_size"] == 4  # "auto" for 24 series
+        assert 0 < run["first_batch_seconds"] <= run["first_epoch_seconds"] \
+            <= run["fit_seconds"]
+    ours_net = training_cost.keras_network(1)
+    assert [type(layer).__name__ for layer in ours_net.layers][-3:] == [
+        "Bidirectional", "GlobalMaxPooling1D", "Dense"]
+
+    monkeypatch.setattr(training_cost._report, "run_json_worker",
+                        lambda module, args, env, timeout: runs[json.loads(args[0])["contestant"]])
+    result = training_cost.measure("tiny", 2, ["ours", "keras"], 2, log=lambda m: None)
+    ratio = result["ratios"]["ours/keras"]["fit_seconds"]
+    assert ratio["median"] == pytest.approx(runs["keras"]["fit_seconds"]
+                                            / runs["ours"]["fit_seconds"])
+    results = {"machine": training_cost.machine_info(), "mode": "quick", "command": "c",
+               "date": "d", "load_average_at_start": (0, 0, 0),
+               "load_average_at_end": (0, 0, 0), "scenarios": {"tiny": result}}
+    training_cost.write_markdown(results, tmp_path / "cost.md")
+    assert "| ours/keras |" in (tmp_path / "cost.md").read_text()
