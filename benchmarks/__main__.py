@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "memory": "benchmarks.memory",
     "regression": "benchmarks.regression",
     "tuning": "benchmarks.tuning",
+    "inspection": "benchmarks.inspection",
 }
 TASKS = {"classification": "accuracy", "regression": "regression"}
 
