@@ -1,12 +1,18 @@
 """Keras pieces of :mod:`sklearn_rnn.schedules`, imported on first use.
 
 Only ``keras`` and ``keras.ops`` are used (never TensorFlow directly), so the
-schedules work with the TensorFlow and JAX backends alike.
+schedules work with every Keras backend. This module does not import
+:mod:`sklearn_rnn.schedules` (which imports it): a saved model's schedule is found
+again by the module and class name its config records.
 """
+
+import importlib
 
 import keras
 import numpy as np
 from keras import ops
+
+SCHEDULES_MODULE = "sklearn_rnn.schedules"
 
 
 @keras.saving.register_keras_serializable(package="sklearn_rnn")
@@ -47,6 +53,7 @@ class EpochLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule)
         }
         return {
             "schedule": type(self.schedule).__name__,
+            "schedule_module": type(self.schedule).__module__,
             "params": params,
             "base_lr": self.base_lr,
             "steps_per_epoch": self.steps_per_epoch,
@@ -55,17 +62,17 @@ class EpochLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule)
 
     @classmethod
     def from_config(cls, config):
-        from .schedules import SCHEDULE_CLASSES
-
         config = dict(config)
         name = config.pop("schedule")
-        if name not in SCHEDULE_CLASSES:
+        module = config.pop("schedule_module", SCHEDULES_MODULE)
+        schedule_class = None
+        if module == SCHEDULES_MODULE:  # only the package's own classes are loaded
+            schedule_class = getattr(importlib.import_module(module), name, None)
+        if not (isinstance(schedule_class, type) and hasattr(schedule_class, "_formula")):
             raise ValueError(
-                f"Unknown schedule {name!r} in a saved model: expected one of "
-                f"{sorted(SCHEDULE_CLASSES)}."
-            )
-        schedule = SCHEDULE_CLASSES[name](**config.pop("params"))
-        return cls(schedule, **config)
+                f"Unknown schedule {name!r} from module {module!r} in a saved model: "
+                f"expected a schedule class of {SCHEDULES_MODULE}.")
+        return cls(schedule_class(**config.pop("params")), **config)
 
 
 class PlateauCallback(keras.callbacks.ReduceLROnPlateau):

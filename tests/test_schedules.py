@@ -432,9 +432,32 @@ def test_keras_schedule_config_with_numpy_params():
     assert restored.schedule.max_lr == pytest.approx(0.01)
     with pytest.raises(ValueError, match="Unknown schedule 'Bogus'"):
         type(keras_lr).from_config({**config, "schedule": "Bogus"})
+    # Only the package's schedule classes are loaded from a config.
+    with pytest.raises(ValueError, match="Unknown schedule 'path' from module 'os'"):
+        type(keras_lr).from_config({**config, "schedule": "path", "schedule_module": "os"})
+    # Configs written before the module was recorded still load.
+    old = {key: value for key, value in config.items() if key != "schedule_module"}
+    assert type(type(keras_lr).from_config(old).schedule) is CyclicLR
     assert keras.saving.get_registered_object(
         "sklearn_rnn>EpochLearningRateSchedule"
     ) is type(keras_lr)
+
+
+def test_schedule_modules_do_not_import_each_other():
+    """schedules imports _keras_schedules lazily; the Keras side never imports the
+    public module back (no import cycle)."""
+    import ast
+    from pathlib import Path
+
+    import sklearn_rnn._keras_schedules as keras_side
+
+    tree = ast.parse(Path(keras_side.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+    assert not any(name.endswith("schedules") and name != "keras.optimizers.schedules"
+                   for name in imported), imported
 
 
 JAX_CODE = """
