@@ -115,18 +115,13 @@ class FromChannelsFirst(TransformerMixin, BaseEstimator):
 
     Put it first in a ``Pipeline`` that reads data from ``aeon.datasets`` or sktime:
 
-    ========================================================  =====================
-    input                                                     output
-    ========================================================  =====================
-    3D array ``(n_samples, n_channels, n_timesteps)``         ``(n_samples,
-                                                              n_timesteps,
-                                                              n_channels)``
-    list of ``(n_channels, length_i)`` arrays (unequal        list of ``(length_i,
-    lengths)                                                  n_channels)`` arrays
-    sktime nested DataFrame (a column per channel, a          list of ``(length_i,
-    ``pandas.Series`` per cell)                               n_channels)`` arrays
-    2D array ``(n_samples, n_timesteps)`` (univariate)        unchanged
-    ========================================================  =====================
+    - 3D array ``(n_samples, n_channels, n_timesteps)`` -> 3D array
+      ``(n_samples, n_timesteps, n_channels)``;
+    - list of ``(n_channels, length_i)`` arrays (unequal lengths) -> list of
+      ``(length_i, n_channels)`` arrays;
+    - sktime nested DataFrame (a column per channel, a ``pandas.Series`` per cell)
+      -> list of ``(length_i, n_channels)`` arrays;
+    - 2D array ``(n_samples, n_timesteps)`` (univariate): unchanged.
 
     Output arrays are float32. NaN/inf, strings and empty sequences raise
     ``ValueError`` as in the estimators.

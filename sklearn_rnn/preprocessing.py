@@ -416,7 +416,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_padded : ndarray of shape (n_samples, maxlen_, n_features_in_)
+        X_padded : ndarray of shape (n_samples, ``maxlen_``, ``n_features_in_``)
             The padded sequences, float32.
         """
         check_is_fitted(self)
@@ -554,7 +554,7 @@ class TextSequenceVectorizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ids : ndarray of shape (n_documents, maxlen_), dtype int32
+        ids : ndarray of shape (n_documents, ``maxlen_``), dtype int32
             Token ids; 0 is padding, 1 an unknown token.
         """
         check_is_fitted(self)
