@@ -44,13 +44,13 @@ import time
 from pathlib import Path
 
 from . import _report
-from .throughput import (
-    _round_robin,
+from ._harness import (
     backend_threads,
     cpu_seconds,
     machine_info,
     median,
     other_processes_busy,
+    round_robin,
     wait_until_quiet,
 )
 
@@ -299,7 +299,7 @@ def measure(scenario, epochs, contestants, rounds, log, wait=True):
             "benchmarks.training_cost", [json.dumps(spec)],
             env={"KERAS_BACKEND": BACKEND.get(contestant, "tensorflow")}, timeout=3600)
 
-    per_round = _round_robin(list(contestants), rounds, run, log, scenario)
+    per_round = round_robin(list(contestants), rounds, run, log, scenario)
     summary = {c: {key: median([r[key] for r in runs]) for key in (*TIMES, "final_loss",
                                                                    "other_processes_cores_busy")}
                for c, runs in per_round.items()}

@@ -197,7 +197,7 @@ def test_aeon_datasets_load_offline_channels_last():
 
 
 def test_gridsearch_speedups_are_per_round_ratios_and_cold_counts(monkeypatch, tmp_path):
-    from benchmarks import throughput
+    from benchmarks import search, throughput
 
     # (cold, warm) seconds per round: n_jobs=2 is fast once warm, slow to start
     seconds = {1: iter([(100.0, 100.0), (90.0, 96.0), (110.0, 104.0)]),
@@ -209,9 +209,9 @@ def test_gridsearch_speedups_are_per_round_ratios_and_cold_counts(monkeypatch, t
         return {"searches_seconds": [cold, warm], "main_process_cores_busy": [1.0, 1.2],
                 "load_average_before": 0.1}
 
-    monkeypatch.setattr(throughput, "run_worker", fake_worker)
+    monkeypatch.setattr(search, "run_worker", fake_worker)
     settings = {**throughput.SETTINGS["quick"], "grid_rounds": 3}
-    grid = throughput.measure_gridsearch("tensorflow", settings, log=lambda m: None)
+    grid = search.measure_gridsearch("tensorflow", settings, log=lambda m: None)
     assert grid["speedups"]["n_jobs=2 vs n_jobs=1 (cold)"] == pytest.approx(1.5)
     assert grid["speedups"]["n_jobs=2 vs n_jobs=1 (warm)"] == pytest.approx(100 / 55)
     assert grid["variants"]["n_jobs=2"]["cold_seconds"] == 70.0
@@ -233,6 +233,7 @@ def test_gridsearch_speedups_are_per_round_ratios_and_cold_counts(monkeypatch, t
 
 def test_training_ratios_are_per_round_and_contestants_alternate(monkeypatch, tmp_path):
     from benchmarks import throughput
+    from benchmarks import train as train_part
 
     # Steady seq/s per round; round 2 is a slow round for everybody (a busy machine).
     rates = {"ours": [4000, 2000, 3900], "keras": [2000, 1000, 2600],
@@ -250,10 +251,11 @@ def test_training_ratios_are_per_round_and_contestants_alternate(monkeypatch, tm
                 "rss_before_fit_mb": 1.0, "peak_rss_mb": 2.0, "final_loss": 1.0,
                 "other_processes_cores_busy": 0.0, "threads": {}}
 
-    monkeypatch.setattr(throughput, "run_worker", fake_worker)
+    monkeypatch.setattr(train_part, "run_worker", fake_worker)
     contestants = ["ours", "keras", "torch", "ours_jax"]
     settings = {**throughput.SETTINGS["quick"], "train_rounds": 3}
-    train = throughput.measure_train("tensorflow", settings, contestants, log=lambda m: None)
+    train = train_part.measure_train("tensorflow", settings, contestants,
+                                     log=lambda m: None)
     assert calls[:4] == contestants and calls[4:8] == contestants[::-1]
     ratio = train["ratios"]["ours/keras"]["steady_seq_per_s"]
     assert ratio == {"median": 2.0, "min": 1.5, "max": 2.0}
@@ -313,6 +315,23 @@ def test_accuracy_targets_count_datasets_against_the_references():
     table = "\n".join(accuracy_targets(rows, ["A", "B", "C"]))
     # A: 0.85 >= DTW 0.85 and > MiniRocket 0.84; B: below both; C lacks references.
     assert "| rnn_x | 2 | 1 of 2 | 0.675 | 0.870 | -0.195 | 1 | 10 |" in table
+
+
+def test_throughput_parts_share_one_harness():
+    """Each measured part is its own module; the command line and the workers'
+    entry point dispatch to them."""
+    from benchmarks import _harness, import_time, predict, search, throughput, train, varlen
+
+    assert throughput.WORKERS == {"train": train.worker_train,
+                                  "predict": predict.worker_predict,
+                                  "gridsearch": search.worker_gridsearch,
+                                  "varlen": varlen.worker_varlen}
+    assert _harness.WORKER_MODULE == throughput.__name__
+    for part in (train, varlen, predict, search):
+        assert part.run_worker is _harness.run_worker
+        assert callable(part.markdown) and callable(part.evaluate_targets)
+    assert import_time.evaluate_targets({"import": {
+        "import_seconds_median": 0.1, "imports_keras_or_tensorflow": False}})[0]["met"]
 
 
 def test_training_cost_fits_each_contestant_the_same_network(monkeypatch, tmp_path):
