@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "defaults": "benchmarks.defaults",
     "throughput": "benchmarks.throughput",
     "training_cost": "benchmarks.training_cost",
+    "fit_profile": "benchmarks.fit_profile",
     "memory": "benchmarks.memory",
     "regression": "benchmarks.regression",
     "tuning": "benchmarks.tuning",
