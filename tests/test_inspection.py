@@ -81,9 +81,12 @@ def assert_complete(attributions, f_x, f_b):
     bound = TOLERANCE * np.maximum(np.abs(f_x), np.abs(f_b))
     error = np.abs(totals - (f_x - f_b))
     assert np.all(error <= bound), (totals, f_x - f_b)
-    # Not vacuous: there is a change to explain, and the sum explains most of it.
-    assert np.abs(f_x - f_b).max() > 1e-3
-    assert np.all(error <= 0.1 * np.abs(f_x - f_b) + 1e-5), (totals, f_x - f_b)
+    # Not vacuous: there is a change to explain, and where it is large against the
+    # tolerance, the sum explains most of it.
+    change = np.abs(f_x - f_b)
+    assert change.max() > 1e-3
+    large = change > 10 * bound
+    assert np.all(error[large] <= 0.1 * change[large]), (totals, f_x - f_b)
 
 
 def proba_of(clf, X, columns):
@@ -423,3 +426,29 @@ def test_integrated_gradients_finds_window_and_feature(learned):
     magnitude = np.abs(attributions).sum(axis=0)  # (steps, features)
     assert magnitude.sum(axis=0).argmax() == 1
     assert magnitude.reshape(5, 4, 3).sum(axis=(1, 2)).argmax() == 2
+
+
+@pytest.mark.slow
+def test_user_guide_code_runs(capsys):
+    """The code of docs/user_guide/inspection.rst runs and prints what it says."""
+    import re
+    import textwrap
+    from pathlib import Path
+
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "user_guide" / "inspection.rst"
+    blocks = re.findall(r"::\n\n((?:    .*\n|\n)+)", path.read_text())
+    code = "\n".join(textwrap.dedent(block) for block in blocks)
+    try:
+        exec(compile(code, str(path), "exec"), {"__name__": "user_guide"})
+    finally:
+        plt.close("all")
+    printed = capsys.readouterr().out.split("\n")
+    assert float(printed[0]) >= 0.9
+    assert printed[2] == "[ 8 12]"
+    feature, step = map(int, printed[3].split())
+    assert feature == 1 and 8 <= step <= 11
+    assert float(printed[4]) < 0.01
