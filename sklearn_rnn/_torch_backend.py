@@ -207,6 +207,17 @@ def _keras_layout(outputs, lengths, go_backwards, zero_output_for_mask):
     return torch.gather(outputs, 1, index[:, :, None].expand_as(outputs))
 
 
+def _shapes_only(layer, x, states):
+    """The result's shapes, for Keras' symbolic calls (on the ``meta`` device,
+    where each step of the kernel would run as Python)."""
+    last_output = x.new_zeros((x.shape[0], layer.cell.units))
+    if getattr(layer, "pool", None) is not None:
+        return last_output, last_output, states
+    if not layer.return_sequences:
+        return last_output, last_output[:, None, :], states
+    return last_output, x.new_zeros((*x.shape[:2], layer.cell.units)), states
+
+
 def fused_inner_loop(layer, sequences, initial_state, mask, training=False):
     """``layer.inner_loop`` on PyTorch's fused kernel: ``(last_output, outputs,
     states)`` as Keras' loop returns them, or None to run Keras' loop instead
@@ -228,13 +239,15 @@ def fused_inner_loop(layer, sequences, initial_state, mask, training=False):
         return None
     cell = layer.cell
     kind = _kind(cell)
+    states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
+        else [initial_state]
+    if x.device.type == "meta":
+        return _shapes_only(layer, x, states)
     if training and cell.dropout:  # one input mask per sequence, as Keras' cell
         dropout_mask = keras.ops.convert_to_tensor(cell.get_dropout_mask(x[:, 0, :]))
         x = x * dropout_mask[:, None, :].to(x.dtype)
     if layer.go_backwards:
         x = torch.flip(x, dims=[1]) if lengths is None else _reverse_within(x, lengths)
-    states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
-        else [initial_state]
     outputs, states = _run(kind, cell, x, states, lengths, training)
     last_output = states[0]
     pool = getattr(layer, "pool", None)
