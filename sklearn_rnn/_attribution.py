@@ -33,11 +33,10 @@ def attribute(estimator, seqs, *, target, baseline, n_steps, batch_size, X_form)
     magnitude : ndarray of shape (n_samples,)
         ``max(|f(x)|, |f(baseline)|)`` per sequence.
     """
-    outputs = estimator._predict_network(seqs)
-    columns = _target_columns(estimator, target, outputs)
-    scale, shift = _output_units(estimator, columns)
     tokens = estimator._uses_tokens()
     baselines = _baseline(estimator, baseline, seqs, tokens)
+    columns = _target_columns(estimator, target, seqs)
+    scale, shift = _output_units(estimator, columns)
     n = len(seqs)
     attributions = [None] * n
     f_x, f_b = np.empty(n), np.empty(n)
@@ -79,11 +78,13 @@ def attribute(estimator, seqs, *, target, baseline, n_steps, batch_size, X_form)
 
 
 # ---------------------------------------------------------------- targets
-def _target_columns(estimator, target, outputs):
-    n, n_outputs = outputs.shape
+def _target_columns(estimator, target, seqs):
+    """The network output attributed for each sequence (checked before any
+    prediction; only the predicted class needs one)."""
+    n, n_outputs = len(seqs), estimator.model_.output_shape[-1]
     if estimator._TASK == "classification":
         if target is None:
-            return outputs.argmax(axis=1)
+            return estimator._predict_network(seqs).argmax(axis=1)
         labels = np.asarray(target)
         if labels.ndim == 0:
             labels = np.full(n, labels.item(), dtype=object)
@@ -145,8 +146,8 @@ def _baseline(estimator, baseline, seqs, tokens):
         if mean is None:
             raise ValueError(
                 "baseline='mean' needs the training mean, which this estimator did not "
-                "record (fitted before sklearn_rnn recorded it, or with partial_fit "
-                "only on its first call): refit it, or pass the mean as an array.")
+                "record (it was fitted by an earlier version of sklearn_rnn): refit "
+                "it, or pass each feature's mean as an array.")
         return np.asarray(mean, dtype=np.float32)
     values = np.asarray(baseline) if not isinstance(baseline, (list, tuple)) else None
     if values is not None and values.dtype.kind in "biuf" and values.ndim <= 1:

@@ -381,7 +381,8 @@ def integrated_gradients(estimator, X, *, target=None, baseline="zeros", n_steps
         int index; None for single-output regressors).
     baseline : {"zeros", "mean"}, float, or array-like, default="zeros"
         Where the path starts. ``"zeros"``: every valid step 0. ``"mean"``: each
-        feature's mean over the steps the estimator was fitted on. A float or an
+        feature's mean over the steps the estimator was fitted on (recorded by
+        ``fit``, or by the first ``partial_fit`` call). A float or an
         array of shape ``(n_features,)``: that value at every step; an array or
         list like ``X``: one baseline per sequence. For token input the path runs
         in embedding space, from the zero vector (``"zeros"``), the average
