@@ -8,7 +8,7 @@ networks (LSTM, GRU, SimpleRNN) built with Keras 3.
 import importlib
 import os
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["RNNSequenceClassifier", "RNNSequenceRegressor"]
 
 _LAZY = {"RNNSequenceClassifier": "._classifier", "RNNSequenceRegressor": "._regressor"}

@@ -35,6 +35,7 @@ from ._compilation import (
 from ._layers import MaskedConvBlock
 from ._network import CELLS, build_network, conv_blocks
 from ._optimizers import OPTIMIZERS, make_optimizer
+from ._persistence import checked_state, with_version
 from ._scikeras_fixes import host_seed, keras_seed, predict_on_batches
 from ._scales import warn_if_scales_differ
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
@@ -351,6 +352,13 @@ class BaseRNNSequenceEstimator:
     _SCORE = None
     """The Keras metric logged per epoch (``history_[_SCORE]``), whose validation
     values are ``validation_scores_``."""
+
+    # ---------------------------------------------------------- persistence
+    def __getstate__(self):
+        return with_version(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(checked_state(state, type(self).__name__))
 
     # ------------------------------------------------------------------ fit
     def _fit_sequences(self, X, y, sample_weight, **target_options):

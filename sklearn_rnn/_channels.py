@@ -161,6 +161,7 @@ arrays of shape (n_channels, length_i), or nested DataFrame
         Returns
         -------
         self : FromChannelsFirst
+            The fitted transformer.
         """
         self.n_features_in_ = check_sequences(_channels_last(X)).n_features
         return self

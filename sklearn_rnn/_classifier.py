@@ -139,6 +139,7 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         Returns
         -------
         self : RNNSequenceClassifier
+            The fitted estimator.
 
         Raises
         ------
@@ -156,9 +157,22 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         ``classes`` (all labels that will ever be seen) is required on the first
         call. Early stopping does not apply to ``partial_fit``.
 
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Training sequences in any form accepted by :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every label that will ever be seen; required on the first call,
+            ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights, multiplied with ``class_weight``.
+
         Returns
         -------
         self : RNNSequenceClassifier
+            The fitted estimator.
 
         Raises
         ------
@@ -250,13 +264,32 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
     def predict(self, X):
         """Predicted class label of each sequence.
 
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences in any form accepted by :meth:`fit`; lengths may differ from
+            those seen in training.
+
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            The most probable class of each sequence, from ``classes_``.
         """
         return super().predict(X)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
+        """Logarithm of the class probabilities of each sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences in any form accepted by :meth:`fit`; lengths may differ from
+            those seen in training.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``; columns follow ``classes_``.
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))

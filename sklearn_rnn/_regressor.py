@@ -152,6 +152,7 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         Returns
         -------
         self : RNNSequenceRegressor
+            The fitted estimator.
 
         Raises
         ------
@@ -169,9 +170,19 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         The first call learns the target standardisation from its ``y``. Early
         stopping does not apply to ``partial_fit``.
 
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Training sequences in any form accepted by :meth:`fit`.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights.
+
         Returns
         -------
         self : RNNSequenceRegressor
+            The fitted estimator.
 
         Raises
         ------

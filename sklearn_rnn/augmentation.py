@@ -104,7 +104,7 @@ class SequenceAugmenter(BaseEstimator):
             modified.
         lengths : array-like of int of shape (batch_size,), default=None
             Unpadded length of each sequence (0 leaves it unchanged). None means
-        ``n_timesteps`` for all.
+            ``n_timesteps`` for all.
         rng : numpy.random.Generator, int or None, default=None
             Source of randomness. None uses ``random_state``.
 

@@ -22,8 +22,16 @@ class DivergenceError(ValueError):
 
     Raised by ``fit`` and ``partial_fit`` at the end of the first epoch whose loss is
     not finite, instead of returning a model whose predictions are NaN. The
-    estimator is left as it was before the call. Attributes: ``epoch`` (counted
-    from 1) and ``loss``.
+    estimator is left as it was before the call.
+
+    Parameters
+    ----------
+    message : str
+        What diverged, at which epoch, and the likely causes.
+    epoch : int
+        The epoch whose loss was not finite, counted from 1 (also an attribute).
+    loss : float
+        That epoch's training loss, NaN or infinite (also an attribute).
     """
 
     def __init__(self, message, *, epoch, loss):

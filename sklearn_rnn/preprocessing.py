@@ -168,6 +168,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : SequenceScaler
+            The fitted transformer.
         """
         if self.append_level_and_scale and not self.per_sequence:
             raise ValueError(
@@ -400,6 +401,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : SequencePadder
+            The fitted transformer.
         """
         seqs = check_sequences(X)
         self.n_features_in_ = seqs.n_features
@@ -528,6 +530,7 @@ class TextSequenceVectorizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : TextSequenceVectorizer
+            The fitted transformer.
         """
         tokenized = self._tokenize_all(X)
         counts = Counter(token for tokens in tokenized for token in tokens)

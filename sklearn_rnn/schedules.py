@@ -117,7 +117,18 @@ class _Schedule(BaseEstimator):
         return EpochLearningRateSchedule(clone(self), base_lr, steps_per_epoch, epochs)
 
     def keras_callbacks(self, base_lr):
-        """Extra Keras callbacks for ``fit``: none for this schedule."""
+        """Extra Keras callbacks for ``fit``: none for this schedule.
+
+        Parameters
+        ----------
+        base_lr : float
+            The classifier's ``learning_rate``.
+
+        Returns
+        -------
+        list
+            An empty list.
+        """
         return []
 
     def lr_at(self, step, base_lr, steps_per_epoch, epochs):
@@ -313,7 +324,7 @@ class CosineAnnealing(_Schedule):
 
     See Also
     --------
-    CosineRestarts : the same curve, restarted every cycle.
+    CosineRestarts : The same curve, restarted every cycle.
 
     Examples
     --------
@@ -597,15 +608,39 @@ class ReduceOnPlateau(_Schedule):
         _check_min_lr(self, base_lr)
 
     def keras_learning_rate(self, base_lr, steps_per_epoch, epochs):
-        """The optimizer's ``learning_rate``: ``base_lr`` as a float (the
-        callback from :meth:`keras_callbacks` lowers it)."""
+        """The optimizer's ``learning_rate``: ``base_lr`` as a float.
+
+        Parameters
+        ----------
+        base_lr : float
+            The classifier's ``learning_rate``.
+        steps_per_epoch : int
+            Optimizer steps (batches) per epoch.
+        epochs : int
+            Epochs of the fit.
+
+        Returns
+        -------
+        float
+            ``base_lr``: the callback from :meth:`keras_callbacks` lowers it.
+        """
         self.check(base_lr)
         _check_run(steps_per_epoch, epochs)
         return float(base_lr)
 
     def keras_callbacks(self, base_lr):
-        """A Keras ``ReduceLROnPlateau`` that monitors ``val_loss`` if the fit
-        logs it, else ``loss``."""
+        """A Keras ``ReduceLROnPlateau`` for ``fit``.
+
+        Parameters
+        ----------
+        base_lr : float
+            The classifier's ``learning_rate``.
+
+        Returns
+        -------
+        list of keras.callbacks.Callback
+            One callback, monitoring ``val_loss`` if the fit logs it, else ``loss``.
+        """
         self.check(base_lr)
         from ._keras_schedules import PlateauCallback
 
