@@ -102,9 +102,10 @@ def _weights(cell, kind, dtype):
         if bias is not None:
             bias = reorder(bias)
             if bias.dim() == 2:  # reset_after: (input bias, recurrent bias)
-                return [kernel.T, recurrent.T, bias[0], bias[1]]
-            return [kernel.T, recurrent.T, bias, torch.zeros_like(bias)]
-    params = [kernel.T, recurrent.T]
+                return [kernel.T.contiguous(), recurrent.T.contiguous(), bias[0], bias[1]]
+            return [kernel.T.contiguous(), recurrent.T.contiguous(), bias,
+                    torch.zeros_like(bias)]
+    params = [kernel.T.contiguous(), recurrent.T.contiguous()]
     if bias is not None:
         params += [bias, torch.zeros_like(bias)]
     return params

@@ -40,6 +40,7 @@ CASES = {
     "lstm_bi_max_layer_ragged": ({}, "ragged", False),
     "gru_bi_mean_conv_ragged": ({"cell_type": "gru", "pooling": "mean", **CONV},
                                 "ragged", True),
+    "lstm_bi_last_conv_dense": ({"pooling": "last", **CONV}, "dense", True),
     "gru_uni_last_dense": ({"cell_type": "gru", "pooling": "last",
                             "bidirectional": False}, "dense", True),
     "simple_rnn_bi_last_ragged": ({"cell_type": "simple_rnn", "pooling": "last"},
