@@ -16,8 +16,12 @@ VALUES_PER_GRADIENT_STEP = 2**20
 REFINE_BELOW = 0.005
 """Completeness error (of ``max(|f(x)|, |f(baseline)|)``) above which a sequence's
 path gets twice as many points."""
-MAX_REFINEMENTS = 4
-"""At most ``2 ** MAX_REFINEMENTS * n_steps`` intervals per path."""
+MAX_REFINEMENTS = 6
+"""Rounds of interval splitting: an interval of the first pass is split into at
+most ``2 ** MAX_REFINEMENTS`` pieces."""
+STORED_GRADIENT_VALUES = 2**24
+"""Sequences are integrated in chunks whose first-pass gradients (kept for the
+refinement) hold at most this many values (64 MiB)."""
 _TWIN_ATTRIBUTE = "_sklearn_rnn_embedding_twin"
 
 
@@ -253,78 +257,109 @@ def _embedding_twin(model):
 
 
 # ------------------------------------------------------------ the integral
-def trapezoid_weights(n_steps):
-    """Weights of the ``n_steps + 1`` points ``k / n_steps`` of the trapezoid rule
-    over [0, 1]."""
-    weights = np.full(n_steps + 1, 1.0 / n_steps)
-    weights[[0, -1]] = 0.5 / n_steps
-    return weights
-
-
 def _integrate(model, x, b, columns, n_steps, batch_size, *, scale, shift):
     """``(x - b) * mean gradient`` along the straight path, and the target output
     at both ends ``(n, 2)``: ``f(b)``, ``f(x)``.
 
-    The trapezoid rule over ``n_steps`` intervals first; then, for the sequences
-    whose attributions miss ``f(x) - f(b)`` by more than ``REFINE_BELOW`` of
-    ``max(|f(x)|, |f(b)|)`` (in the units ``scale * output + shift``), the
-    intervals are halved (the midpoints added), up to ``MAX_REFINEMENTS`` times.
-    A confident network's output can rise steeply along a short stretch of the
-    path, and max pooling over time has kinks, where the rule needs more points.
+    The trapezoid rule over ``n_steps`` equal intervals first. Each interval's
+    share of completeness is known exactly, ``f(end) - f(start)``, from the
+    outputs at its ends; for a sequence whose attributions miss ``f(x) - f(b)`` by
+    more than ``REFINE_BELOW`` of ``max(|f(x)|, |f(b)|)`` (in the units
+    ``scale * output + shift``), the intervals whose estimate misses their share
+    by more than their part of that allowance are split in two, in up to
+    ``MAX_REFINEMENTS`` rounds. A confident network's output rises steeply on a
+    short stretch of the path (and max pooling over time has kinks): only that
+    stretch gets more points.
     """
     rows = batch_size or max(1, min(ROWS_PER_GRADIENT_STEP,
                                     VALUES_PER_GRADIENT_STEP // x[0].size))
     difference = x - b
-    alphas = np.arange(n_steps + 1) / n_steps
-    mean_gradient, outputs = _weighted_gradients(
-        model, b, difference, columns, alphas, trapezoid_weights(n_steps), rows)
-    ends = outputs[:, [0, -1]]
-    change = ends[:, 1] - ends[:, 0]
-    allowed = REFINE_BELOW * np.maximum(np.abs(ends * scale[:, np.newaxis]
-                                               + shift[:, np.newaxis]).max(axis=1),
-                                        1e-12) / scale
-    axes = tuple(range(1, x.ndim))
-    intervals = n_steps
+    values, ends = np.empty(x.shape, dtype=np.float64), np.empty((len(x), 2))
+    chunk = max(1, STORED_GRADIENT_VALUES // ((n_steps + 1) * x[0].size))
+    for start in range(0, len(x), chunk):
+        part = slice(start, start + chunk)
+        values[part], ends[part] = _integrate_chunk(
+            model, b[part], difference[part], columns[part], n_steps, rows,
+            scale=scale[part], shift=shift[part])
+    return values, ends
+
+
+def _integrate_chunk(model, b, difference, columns, n_steps, rows, *, scale, shift):
+    n = len(b)
+    alphas = np.tile(np.arange(n_steps + 1) / n_steps, n)
+    owners = np.repeat(np.arange(n), n_steps + 1)
+    gradients, outputs = _gradients_at(model, b, difference, columns, owners, alphas,
+                                       rows)
+    points = [slice(i * (n_steps + 1), (i + 1) * (n_steps + 1)) for i in range(n)]
+    alpha = [alphas[p] for p in points]
+    grad = [gradients[p] for p in points]
+    out = [outputs[p] for p in points]
+    ends = np.array([[o[0], o[-1]] for o in out])
+    magnitude = np.abs(ends * scale[:, np.newaxis] + shift[:, np.newaxis]).max(axis=1)
+    allowed = REFINE_BELOW * np.maximum(magnitude, 1e-12) / scale
     for _ in range(MAX_REFINEMENTS):
-        totals = (difference * mean_gradient).sum(axis=axes)
-        refine = np.flatnonzero(np.abs(totals - change) > allowed)
-        if not len(refine):
+        new_owners, new_alphas = [], []
+        for i in range(n):
+            # The derivative of the output along the path at each point.
+            slope = (grad[i] * difference[i]).sum(axis=tuple(range(1, grad[i].ndim)))
+            widths = np.diff(alpha[i])
+            estimate = widths / 2 * (slope[:-1] + slope[1:])
+            missed = np.abs(estimate - np.diff(out[i]))
+            if abs(estimate.sum() - (out[i][-1] - out[i][0])) <= allowed[i]:
+                continue
+            split = np.flatnonzero(missed > allowed[i] / len(widths))
+            if not len(split):
+                split = np.array([missed.argmax()])
+            new_owners.append(np.full(len(split), i))
+            new_alphas.append(alpha[i][split] + widths[split] / 2)
+        if not new_owners:
             break
-        midpoints = (np.arange(intervals) + 0.5) / intervals
-        midpoint_mean, _ = _weighted_gradients(
-            model, b[refine], difference[refine], columns[refine], midpoints,
-            np.full(intervals, 1.0 / intervals), rows)
-        mean_gradient[refine] = (mean_gradient[refine] + midpoint_mean) / 2
-        intervals *= 2
-    return difference * mean_gradient, ends
+        new_owners, new_alphas = np.concatenate(new_owners), np.concatenate(new_alphas)
+        new_gradients, new_outputs = _gradients_at(model, b, difference, columns,
+                                                   new_owners, new_alphas, rows)
+        for i in np.unique(new_owners):
+            mine = new_owners == i
+            order = np.argsort(np.r_[alpha[i], new_alphas[mine]], kind="stable")
+            alpha[i] = np.r_[alpha[i], new_alphas[mine]][order]
+            grad[i] = np.concatenate([grad[i], new_gradients[mine]])[order]
+            out[i] = np.r_[out[i], new_outputs[mine]][order]
+    values = np.empty(b.shape, dtype=np.float64)
+    for i in range(n):
+        values[i] = difference[i] * np.tensordot(trapezoid_weights_at(alpha[i]), grad[i],
+                                                 axes=1)
+    return values, ends
 
 
-def _weighted_gradients(model, b, difference, columns, alphas, weights, rows):
-    """``sum_k weights[k] * gradient(b + alphas[k] * difference)`` per sequence, and
-    the target output at each point ``(n, len(alphas))``.
+def trapezoid_weights_at(alphas):
+    """Weights of the trapezoid rule over [0, 1] at the sorted points ``alphas``."""
+    widths = np.diff(alphas)
+    weights = np.zeros(len(alphas))
+    weights[:-1] += widths / 2
+    weights[1:] += widths / 2
+    return weights
 
-    The ``n * len(alphas)`` interpolated sequences go through the gradient step
-    in batches of ``rows`` (the last one padded), so the step is traced or
-    compiled once per sequence length."""
-    n, points = len(b), len(alphas)
-    alphas = alphas.astype(np.float32)
-    total = n * points
-    rows = min(rows, total)
+
+def _gradients_at(model, b, difference, columns, owners, alphas, rows):
+    """The gradient of the target output at ``b + alpha * difference`` for each
+    ``(owner, alpha)`` pair (the owner: a sequence's index), and that output.
+
+    The interpolated sequences go through the gradient step in batches of
+    ``rows`` (the last one padded), so the step is traced or compiled once per
+    sequence length."""
+    total = len(owners)
     n_outputs = model.output_shape[-1]
-    summed = np.zeros(b.shape, dtype=np.float64)
-    outputs = np.empty((n, points))
+    gradients = np.empty((total, *b.shape[1:]), dtype=np.float32)
+    outputs = np.empty(total)
     broadcast = (slice(None),) + (np.newaxis,) * (b.ndim - 1)
     for start in range(0, total, rows):
-        flat = np.arange(start, min(start + rows, total))
-        seq, point = flat // points, flat % points
-        batch = b[seq] + alphas[point][broadcast] * difference[seq]
+        part = slice(start, min(start + rows, total))
+        seq, n = owners[part], len(owners[part])
+        batch = b[seq] + alphas[part].astype(np.float32)[broadcast] * difference[seq]
         onehot = np.zeros((rows, n_outputs), dtype=np.float32)
-        onehot[np.arange(len(flat)), columns[seq]] = 1.0
-        if len(flat) < rows:  # the same batch shape as the others
-            batch = np.concatenate([batch, np.repeat(batch[-1:], rows - len(flat), 0)])
-        target, gradients = output_gradients(model, batch, onehot)
-        gradients = gradients[:len(flat)] * weights[point][broadcast]
-        firsts = np.flatnonzero(np.r_[True, np.diff(seq) != 0])
-        summed[seq[firsts]] += np.add.reduceat(gradients, firsts, axis=0)
-        outputs[seq, point] = target[np.arange(len(flat)), columns[seq]]
-    return summed, outputs
+        onehot[np.arange(n), columns[seq]] = 1.0
+        if n < rows:  # the same batch shape as the others
+            batch = np.concatenate([batch, np.repeat(batch[-1:], rows - n, axis=0)])
+        target, gradient = output_gradients(model, batch, onehot)
+        gradients[part] = gradient[:n]
+        outputs[part] = target[np.arange(n), columns[seq]]
+    return gradients, outputs

@@ -396,8 +396,9 @@ def integrated_gradients(estimator, X, *, target=None, baseline="zeros", n_steps
         Intervals of the trapezoid rule along the path: ``n_steps + 1`` gradient
         evaluations per sequence. A confident network's output can rise steeply
         along a short stretch of the path (and max pooling over time has kinks);
-        where the rule then misses completeness by more than 0.5%, that
-        sequence's intervals are halved, up to ``16 * n_steps`` intervals.
+        where the rule then misses completeness by more than 0.5%, the intervals
+        of that sequence that miss their share of ``f(x) - f(b)`` (known from the
+        outputs at their ends) are split in two, in up to 6 rounds.
     batch_size : int or None, default=None
         Interpolated sequences per gradient computation. None takes up to 256
         (fewer for sequences of more than 4096 values).
@@ -475,8 +476,8 @@ def integrated_gradients(estimator, X, *, target=None, baseline="zeros", n_steps
     missed = error > COMPLETENESS_TOLERANCE * np.maximum(magnitude, 1e-12)
     if missed.any():
         warnings.warn(
-            f"Integrated gradients with n_steps={n_steps} (refined up to "
-            f"{2 ** MAX_REFINEMENTS * n_steps} intervals) leave an error above "
+            f"Integrated gradients with n_steps={n_steps}, the steepest intervals "
+            f"split into up to {2 ** MAX_REFINEMENTS} pieces, leave an error above "
             f"{COMPLETENESS_TOLERANCE:.0%} of the output in sum(attributions) = "
             f"f(x) - f(baseline) for {int(missed.sum())} sequence(s); increase n_steps.",
             RuntimeWarning, stacklevel=2)

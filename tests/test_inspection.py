@@ -354,10 +354,20 @@ def test_integrated_gradients_needs_a_package_estimator(classifier):
         integrated_gradients(dummy, X)
 
 
-def test_small_n_steps_warns(classifier):
+def test_steep_paths_refined_until_complete(classifier, monkeypatch):
+    import sklearn_rnn._attribution
+
     clf, X, _ = classifier
+    X = X[:8] * 20  # steep paths: one interval misses completeness
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        attributions = integrated_gradients(clf, X, n_steps=1)
+    predicted = clf.predict_proba(X).argmax(axis=1)
+    assert_complete(attributions, proba_of(clf, X, predicted),
+                    proba_of(clf, np.zeros_like(X), predicted))
+    monkeypatch.setattr(sklearn_rnn._attribution, "MAX_REFINEMENTS", 0)
     with pytest.warns(RuntimeWarning, match="increase n_steps"):
-        integrated_gradients(clf, X[:8] * 20, n_steps=1)
+        integrated_gradients(clf, X, n_steps=1)
 
 
 def test_inputs_left_unchanged(masked_conv_classifier):
