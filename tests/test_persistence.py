@@ -16,6 +16,7 @@ import joblib
 import keras
 import numpy as np
 import pytest
+from conftest import ordered_sequences
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -24,8 +25,6 @@ import sklearn_rnn
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
 from sklearn_rnn._persistence import VERSION_KEY, checked_state
 from sklearn_rnn.preprocessing import SequenceScaler
-
-from conftest import ordered_sequences
 
 TINY = {"units": 3, "epochs": 1, "random_state": 0, "conv_filters": None}
 

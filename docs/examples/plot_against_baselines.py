@@ -6,6 +6,8 @@ Before trusting a recurrent network, compare it with the classical baselines.
 ItalyPowerDemand (shipped with aeon): a day of electricity demand, 24 hourly values,
 winter or summer; 67 training series, 1029 test series. MiniRocket and 1-NN with
 dynamic time warping come from aeon, whose estimators read series channels first.
+The first run on a machine also compiles aeon's numba kernels (about a minute);
+numba caches them for later runs.
 """
 
 # %%

@@ -10,7 +10,6 @@ candidate train the epochs it is given (no convergence stopping).
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from scipy.stats import loguniform
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401

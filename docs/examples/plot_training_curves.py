@@ -36,7 +36,7 @@ schedules = {
     "OneCycle(max_lr=1e-2)": OneCycle(max_lr=1e-2),
 }
 fig, axes = plt.subplots(2, 3, figsize=(11, 5.5), sharex=True, layout="constrained")
-for ax, (name, schedule) in zip(axes.ravel(), schedules.items()):
+for ax, (name, schedule) in zip(axes.ravel(), schedules.items(), strict=True):
     plot_lr_schedule(schedule, epochs=40, steps_per_epoch=10, base_lr=1e-3, ax=ax)
     ax.set_title(name, fontsize=9)
 
@@ -60,7 +60,8 @@ X_test, y_test = make_sequence_classification(
 
 fig, axes = plt.subplots(2, 2, figsize=(10, 6), layout="constrained")
 for row, schedule in zip(axes, [OneCycle(max_lr=1e-2),
-                                CyclicLR(max_lr=1e-2, step_size=4, mode="triangular2")]):
+                                CyclicLR(max_lr=1e-2, step_size=4, mode="triangular2")],
+                         strict=True):
     clf = RNNSequenceClassifier(units=8, conv_filters=None, epochs=20,
                                 lr_schedule=schedule, early_stopping=True,
                                 n_iter_no_change=5, random_state=0)

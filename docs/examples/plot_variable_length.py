@@ -49,7 +49,7 @@ accuracy = [np.mean(predicted[which == k] == y_test[which == k]) for k in range(
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
 axes[0].hist(lengths, bins=range(6, 31), color="tab:blue")
 axes[0].set(xlabel="frames", ylabel="training series", title="lengths")
-axes[1].bar([f"{a}-{b - 1}" for a, b in zip(bins[:-1], bins[1:])], accuracy,
+axes[1].bar([f"{a}-{b - 1}" for a, b in zip(bins[:-1], bins[1:], strict=True)], accuracy,
             color="tab:green")
 axes[1].set(xlabel="frames", ylabel="test accuracy", ylim=(0, 1),
             title="accuracy by length")
