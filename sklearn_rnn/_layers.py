@@ -206,6 +206,12 @@ class MaskedConvBlock(keras.layers.Layer):
         self.norm.build((None, None, self.filters))
 
     def call(self, inputs, training=None, mask=None):
+        if keras.backend.backend() == "torch":
+            from ._torch_backend import conv_block
+
+            fused = conv_block(self, inputs, mask, training)
+            if fused is not None:
+                return fused
         x = inputs
         if mask is not None:
             x = ops.where(ops.expand_dims(ops.cast(mask, "bool"), -1), x,

@@ -42,6 +42,7 @@ Keras' own loop is used instead (:func:`fused_inner_loop` returns None) when:
 
 import keras
 import torch
+import torch.nn.functional as F
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 _TANH = (keras.activations.tanh, keras.ops.tanh, torch.tanh)
@@ -260,3 +261,67 @@ def fused_inner_loop(layer, sequences, initial_state, mask, training=False):
     outputs = _keras_layout(outputs, lengths, layer.go_backwards,
                             layer.zero_output_for_mask)
     return last_output, outputs, states
+
+
+def conv_block(block, inputs, mask, training):
+    """:class:`~._layers.MaskedConvBlock` (``Conv1D -> BatchNormalization ->
+    ReLU``) computed channels-first, as PyTorch's kernels want it, with its own
+    weights: Keras' layers permute to channels-first and back around the
+    convolution and normalise the permuted tensor with separate moment ops (a
+    third of a training step of the default network). Same function, including
+    the moving statistics' update; None (Keras' layers run it) for a batch
+    normalisation that is frozen, renormalised or not over the last axis."""
+    norm = block.norm
+    x = keras.ops.convert_to_tensor(inputs)
+    if (x.device.type == "meta" or x.dtype not in _FLOATS or norm.renorm
+            or norm.axis not in (-1, 2) or norm.synchronized):
+        return None
+    valid = None if mask is None else keras.ops.convert_to_tensor(mask).to(torch.bool)
+    x = x.transpose(1, 2)  # (batch, channels, time)
+    if valid is not None:
+        x = torch.where(valid[:, None, :], x, torch.zeros_like(x))
+    x = F.pad(x, ((block.kernel_size - 1) // 2, block.kernel_size // 2))
+    kernel = keras.ops.convert_to_tensor(block.conv.kernel).to(x.dtype)
+    x = F.conv1d(x, kernel.permute(2, 1, 0), stride=block.stride)
+    if valid is not None:
+        valid = valid[:, ::block.stride]
+    gamma = keras.ops.convert_to_tensor(norm.gamma).to(x.dtype) if norm.scale else None
+    beta = keras.ops.convert_to_tensor(norm.beta).to(x.dtype) if norm.center else None
+    if training and norm.trainable:
+        x = _batch_normalized(norm, x, valid, gamma, beta)
+    else:
+        x = F.batch_norm(x, keras.ops.convert_to_tensor(norm.moving_mean).to(x.dtype),
+                         keras.ops.convert_to_tensor(norm.moving_variance).to(x.dtype),
+                         gamma, beta, False, 0.0, norm.epsilon)
+    x = torch.relu(x)
+    if valid is not None:
+        x = torch.where(valid[:, None, :], x, torch.zeros_like(x))
+    return x.transpose(1, 2)
+
+
+def _batch_normalized(norm, x, valid, gamma, beta):
+    """Normalised with the batch's statistics over (valid) steps, as Keras'
+    ``BatchNormalization`` (biased variance; a masked batch's sums divided by
+    the number of valid steps plus ``keras.config.epsilon()``), updating the
+    moving statistics."""
+    if valid is None:
+        with torch.no_grad():
+            variance, mean = torch.var_mean(x, dim=(0, 2), unbiased=False)
+        out = F.batch_norm(x, None, None, gamma, beta, True, 0.0, norm.epsilon)
+    else:
+        weights = valid[:, None, :].to(x.dtype)
+        count = weights.sum() + keras.config.epsilon()
+        mean = (x * weights).sum(dim=(0, 2)) / count
+        centred = (x - mean[None, :, None]) * weights
+        variance = (centred * centred).sum(dim=(0, 2)) / count
+        out = (x - mean[None, :, None]) * torch.rsqrt(variance + norm.epsilon)[None, :, None]
+        if gamma is not None:
+            out = out * gamma[None, :, None]
+        if beta is not None:
+            out = out + beta[None, :, None]
+        mean, variance = mean.detach(), variance.detach()
+    momentum = norm.momentum
+    norm.moving_mean.assign(norm.moving_mean * momentum + mean * (1.0 - momentum))
+    norm.moving_variance.assign(
+        norm.moving_variance * momentum + variance * (1.0 - momentum))
+    return out

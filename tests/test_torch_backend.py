@@ -129,6 +129,10 @@ def run_case(directory, name, backend, fused_runs):
     grads = loss_gradients(model, x)
     if grads is not None:
         out.update({f"g{i}": g for i, g in enumerate(grads)})
+        # After the training-mode pass: the moving statistics it updated.
+        moving = [v for v in model.non_trainable_variables if "moving" in v.path]
+        out.update({f"s{i}": keras.ops.convert_to_numpy(v)
+                    for i, v in enumerate(moving)})
     out["fused_runs"] = np.array(fused_runs, dtype=bool)
     np.savez(os.path.join(directory, f"{name}.{backend}.npz"), **out)
 
@@ -222,6 +226,9 @@ def test_same_gradients_on_both_backends(cross_backend, name):
         np.testing.assert_allclose(here[f"g{i}"], there[f"g{i}"], rtol=1e-4,
                                    atol=1e-5 * scale, err_msg=f"gradient {i}")
     assert any(np.abs(here[f"g{i}"]).max() > 0 for i in range(n))
+    for i in range(len([f for f in here.files if f.startswith("s")])):
+        np.testing.assert_allclose(here[f"s{i}"], there[f"s{i}"], rtol=1e-5,
+                                   atol=1e-6, err_msg=f"moving statistic {i}")
 
 
 def test_fitted_estimator_predicts_the_same_on_the_other_backend(tmp_path):
@@ -298,6 +305,41 @@ def test_fused_pool_and_its_gradient_equal_keras_loop(monkeypatch, pool):
         results.append([out.detach().numpy()] + [g.numpy() for g in grads])
     for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@on_torch
+@pytest.mark.parametrize("training", [True, False])
+def test_conv_block_equals_keras_layers(monkeypatch, training):
+    """Outputs, gradients and moving statistics of the channels-first block on a
+    masked batch, against the block through Keras' own layers."""
+    import torch
+
+    from sklearn_rnn import _torch_backend
+    from sklearn_rnn._layers import MaskedConvBlock
+
+    x = torch.from_numpy(case_inputs("dense")).requires_grad_()
+    mask = torch.from_numpy(np.arange(11)[None, :] < np.array([[11], [7], [1], [4], [10]]))
+    block = MaskedConvBlock(4, 5, stride=2)
+    block.build(x.shape)
+    start = [v.numpy().copy() for v in block.weights]
+    results = []
+    for fused in (True, False):
+        for variable, value in zip(block.weights, start, strict=True):
+            variable.assign(value)
+        with monkeypatch.context() as patch:
+            if not fused:
+                patch.setattr(_torch_backend, "conv_block", lambda *args: None)
+            else:
+                assert _torch_backend.conv_block(block, x, mask, training) is not None
+                for variable, value in zip(block.weights, start, strict=True):
+                    variable.assign(value)
+            out = block(x, mask=mask, training=training)
+        grads = torch.autograd.grad((out ** 2).sum(), [x] + [
+            v.value for v in block.trainable_variables])
+        results.append([out.detach().numpy()] + [g.numpy() for g in grads]
+                       + [v.numpy().copy() for v in block.non_trainable_variables])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
 @on_torch
