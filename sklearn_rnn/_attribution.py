@@ -13,7 +13,8 @@ ROWS_PER_GRADIENT_STEP = 256
 """Default interpolated sequences per gradient step, fewer when a sequence holds
 more than ``VALUES_PER_GRADIENT_STEP / 256`` values (memory of the backward pass)."""
 VALUES_PER_GRADIENT_STEP = 2**20
-REFINE_BELOW = 0.005
+MIN_ROWS = 32
+REFINE_BELOW = 0.008
 """Completeness error (of ``max(|f(x)|, |f(baseline)|)``) above which a sequence's
 path gets twice as many points."""
 MAX_REFINEMENTS = 6
@@ -265,9 +266,9 @@ def _integrate(model, x, b, columns, n_steps, batch_size, *, scale, shift):
     share of completeness is known exactly, ``f(end) - f(start)``, from the
     outputs at its ends; for a sequence whose attributions miss ``f(x) - f(b)`` by
     more than ``REFINE_BELOW`` of ``max(|f(x)|, |f(b)|)`` (in the units
-    ``scale * output + shift``), the intervals whose estimate misses their share
-    by more than their part of that allowance are split in two, in up to
-    ``MAX_REFINEMENTS`` rounds. A confident network's output rises steeply on a
+    ``scale * output + shift``), the intervals whose estimates miss their shares
+    most are split in two, until the others together miss at most half that
+    allowance, in up to ``MAX_REFINEMENTS`` rounds. A confident network's output rises steeply on a
     short stretch of the path (and max pooling over time has kinks): only that
     stretch gets more points.
     """
@@ -307,9 +308,10 @@ def _integrate_chunk(model, b, difference, columns, n_steps, rows, *, scale, shi
             missed = np.abs(estimate - np.diff(out[i]))
             if abs(estimate.sum() - (out[i][-1] - out[i][0])) <= allowed[i]:
                 continue
-            split = np.flatnonzero(missed > allowed[i] / len(widths))
-            if not len(split):
-                split = np.array([missed.argmax()])
+            # The intervals that miss most, until the others miss half the allowance.
+            by_miss = np.argsort(missed)[::-1]
+            kept = np.cumsum(missed[by_miss[::-1]])[::-1]  # misses of by_miss[j:]
+            split = by_miss[:max(1, int(np.sum(kept > allowed[i] / 2)))]
             new_owners.append(np.full(len(split), i))
             new_alphas.append(alpha[i][split] + widths[split] / 2)
         if not new_owners:
@@ -344,8 +346,9 @@ def _gradients_at(model, b, difference, columns, owners, alphas, rows):
     ``(owner, alpha)`` pair (the owner: a sequence's index), and that output.
 
     The interpolated sequences go through the gradient step in batches of
-    ``rows`` (the last one padded), so the step is traced or compiled once per
-    sequence length."""
+    ``rows``; a smaller batch (the last one, the points added by a refinement
+    round) is padded to a power of two from ``MIN_ROWS``, so that the step is
+    traced or compiled for a few batch shapes per sequence length only."""
     total = len(owners)
     n_outputs = model.output_shape[-1]
     gradients = np.empty((total, *b.shape[1:]), dtype=np.float32)
@@ -355,10 +358,11 @@ def _gradients_at(model, b, difference, columns, owners, alphas, rows):
         part = slice(start, min(start + rows, total))
         seq, n = owners[part], len(owners[part])
         batch = b[seq] + alphas[part].astype(np.float32)[broadcast] * difference[seq]
-        onehot = np.zeros((rows, n_outputs), dtype=np.float32)
+        size = rows if n == rows else min(rows, max(MIN_ROWS, 1 << (n - 1).bit_length()))
+        if n < size:  # a few batch shapes only: each is traced (JAX: compiled) once
+            batch = np.concatenate([batch, np.repeat(batch[-1:], size - n, axis=0)])
+        onehot = np.zeros((size, n_outputs), dtype=np.float32)
         onehot[np.arange(n), columns[seq]] = 1.0
-        if n < rows:  # the same batch shape as the others
-            batch = np.concatenate([batch, np.repeat(batch[-1:], rows - n, axis=0)])
         target, gradient = output_gradients(model, batch, onehot)
         gradients[part] = gradient[:n]
         outputs[part] = target[np.arange(n), columns[seq]]

@@ -361,7 +361,7 @@ def integrated_gradients(estimator, X, *, target=None, baseline="zeros", n_steps
     along the straight path from the baseline ``b`` to ``x``. Attributions add up
     to the change of the output: for each sequence, ``attributions.sum() =
     f(x) - f(b)`` (completeness), up to the error of the trapezoid rule, which
-    is checked for every sequence: paths where it exceeds 0.5% of
+    is checked for every sequence: paths where it exceeds 0.8% of
     ``max(|f(x)|, |f(b)|)`` get more points (see ``n_steps``), and a warning
     says when 1% is still exceeded. Positive values pushed the output up.
 
@@ -396,7 +396,7 @@ def integrated_gradients(estimator, X, *, target=None, baseline="zeros", n_steps
         Intervals of the trapezoid rule along the path: ``n_steps + 1`` gradient
         evaluations per sequence. A confident network's output can rise steeply
         along a short stretch of the path (and max pooling over time has kinks);
-        where the rule then misses completeness by more than 0.5%, the intervals
+        where the rule then misses completeness by more than 0.8%, the intervals
         of that sequence that miss their share of ``f(x) - f(b)`` (known from the
         outputs at their ends) are split in two, in up to 6 rounds.
     batch_size : int or None, default=None
