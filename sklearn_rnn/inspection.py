@@ -218,8 +218,8 @@ def permutation_importance(estimator, X, y, *, by="feature", window=1, method="p
     Each perturbed copy of ``X`` is scored with one call of the scorer; the
     estimators of this package predict it through the network's compiled predict
     step in batches, with none of ``model.predict``'s set-up per call (on a 2-core
-    CPU, 51 scored copies of 100 sequences of 300 steps took about a tenth of the
-    time they take through ``model.predict``: ``python -m benchmarks
+    CPU, 51 scored copies of 100 sequences of 300 steps took 4 to 8 times less
+    time than through ``model.predict`` in three runs: ``python -m benchmarks
     inspection``).
 
     Examples
