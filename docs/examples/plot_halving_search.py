@@ -3,8 +3,8 @@ Successive halving with epochs as the resource
 ==============================================
 
 ``HalvingRandomSearchCV(resource="epochs")`` trains every candidate a few epochs,
-keeps the better half and trains it twice as long, and so on: only the last
-candidates train the full ``max_resources`` epochs. ``tol=None`` makes every
+keeps the best ``1 / factor`` of them and trains those ``factor`` times as long, and so
+on: only the last candidates train the full ``max_resources`` epochs. ``tol=None`` makes every
 candidate train the epochs it is given (no convergence stopping).
 """
 
@@ -24,9 +24,9 @@ X, y = make_sequence_classification(n_samples=90, n_timesteps=16, n_features=2,
 X = SequenceScaler().fit_transform(X)
 
 search = HalvingRandomSearchCV(
-    RNNSequenceClassifier(units=4, conv_filters=None, tol=None, random_state=0),
-    {"cell_type": ["lstm", "gru"], "learning_rate": loguniform(1e-3, 3e-2)},
-    resource="epochs", min_resources=2, max_resources=8, factor=2, n_candidates=4,
+    RNNSequenceClassifier(units=8, conv_filters=None, tol=None, random_state=0),
+    {"cell_type": ["lstm", "gru"], "learning_rate": loguniform(3e-3, 3e-2)},
+    resource="epochs", min_resources=5, max_resources=15, factor=3, n_candidates=3,
     cv=2, random_state=0)
 search.fit(X, y)
 print("epochs per round:", search.n_resources_)
