@@ -1,4 +1,5 @@
-"""The recurrent layers on PyTorch's fused CPU kernels (``KERAS_BACKEND=torch``).
+"""The recurrent layers and the convolutional front-end on PyTorch's own kernels
+(``KERAS_BACKEND=torch``); everything the package does differently on PyTorch.
 
 Keras 3 runs a recurrent layer on the PyTorch backend as a Python loop over time
 unless the data is on a CUDA device. This module computes the same function with
@@ -38,6 +39,10 @@ Keras' own loop is used instead (:func:`fused_inner_loop` returns None) when:
 * a mask that is not left-aligned (a masked step between valid ones, as
   ``mask_value`` can make) or a sequence with no valid step;
 * a compute dtype other than float32 / float64 (mixed precision).
+
+The convolutional front-end (:func:`conv_block`) runs channels-first on
+``torch.nn.functional.conv1d`` and ``batch_norm``; ``jit_compile="auto"`` does
+not ``torch.compile`` (``_compilation.resolve_jit_compile``).
 """
 
 import keras
@@ -304,12 +309,17 @@ def _batch_normalized(norm, x, valid, gamma, beta):
     ``BatchNormalization`` (biased variance; a masked batch's sums divided by
     the number of valid steps plus ``keras.config.epsilon()``), updating the
     moving statistics."""
-    if valid is None:
-        with torch.no_grad():
-            variance, mean = torch.var_mean(x, dim=(0, 2), unbiased=False)
-        out = F.batch_norm(x, None, None, gamma, beta, True, 0.0, norm.epsilon)
+    n = x.shape[0] * x.shape[2]
+    if valid is None and n > 1:  # (PyTorch's kernel refuses a single value)
+        # With momentum 1 PyTorch's kernel leaves the batch's mean and unbiased
+        # variance in the running buffers; Keras keeps the biased variance.
+        mean = x.new_zeros(x.shape[1])
+        variance = x.new_ones(x.shape[1])
+        out = F.batch_norm(x, mean, variance, gamma, beta, True, 1.0, norm.epsilon)
+        variance = variance * ((n - 1) / n)
     else:
-        weights = valid[:, None, :].to(x.dtype)
+        weights = (torch.ones_like(x[:, :1, :]) if valid is None
+                   else valid[:, None, :].to(x.dtype))
         count = weights.sum() + keras.config.epsilon()
         mean = (x * weights).sum(dim=(0, 2)) / count
         centred = (x - mean[None, :, None]) * weights
