@@ -36,8 +36,9 @@ from ._layers import MaskedConvBlock
 from ._network import CELLS, build_network, conv_blocks
 from ._optimizers import OPTIMIZERS, make_optimizer
 from ._persistence import checked_state, with_version
-from ._scikeras_fixes import host_seed, keras_seed, predict_on_batches
+from ._recalibration import recalibrate_front_end
 from ._scales import warn_if_scales_differ
+from ._scikeras_fixes import host_seed, keras_seed, predict_on_batches
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
 from ._tensorflow_fixes import build_loss_and_metrics, release_graphs_with_model
 from ._training import (
@@ -639,6 +640,9 @@ class BaseRNNSequenceEstimator:
                 *divergence.diverged, learning_rate=self.learning_rate,
                 lr_schedule=self.lr_schedule, clipnorm=self.clipnorm,
                 max_abs_input=self._max_abs_input(X))
+        batches = inputs.get("x")
+        if isinstance(batches, SequenceBatches) and batches.bucketed:
+            recalibrate_front_end(self.model_, X, self._valid_steps(X)[0])
         self._record_history(history.history, initial_epoch, early_stopping,
                              best_training_epoch)
         # Only partial_fit continues from where the last call left its schedule.

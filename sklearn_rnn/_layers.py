@@ -212,19 +212,24 @@ class MaskedConvBlock(keras.layers.Layer):
             fused = conv_block(self, inputs, mask, training)
             if fused is not None:
                 return fused
-        x = inputs
-        if mask is not None:
-            x = ops.where(ops.expand_dims(ops.cast(mask, "bool"), -1), x,
-                          ops.zeros_like(x))
-        x = ops.pad(x, [[0, 0], [(self.kernel_size - 1) // 2, self.kernel_size // 2],
-                        [0, 0]])
-        x = self.conv(x)
+        x = self.convolve(inputs, mask)
         mask = self.compute_mask(inputs, mask)
         x = ops.relu(self.norm(x, training=training, mask=mask))
         if mask is not None:
             x = ops.where(ops.expand_dims(ops.cast(mask, "bool"), -1), x,
                           ops.zeros_like(x))
         return x
+
+    def convolve(self, inputs, mask=None):
+        """The convolution's output, before the batch normalisation: masked steps
+        read as zeros, ``(k - 1) // 2`` zeros padded before and ``k // 2`` after."""
+        x = inputs
+        if mask is not None:
+            x = ops.where(ops.expand_dims(ops.cast(mask, "bool"), -1), x,
+                          ops.zeros_like(x))
+        x = ops.pad(x, [[0, 0], [(self.kernel_size - 1) // 2, self.kernel_size // 2],
+                        [0, 0]])
+        return self.conv(x)
 
     def compute_mask(self, inputs, mask=None):
         if mask is None:
