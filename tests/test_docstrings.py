@@ -99,8 +99,14 @@ def _headless_matplotlib():
     pytest.importorskip("matplotlib").use("Agg")
 
 
+OPTIONAL_DEPENDENCY = {"sklearn_rnn._torch_backend": "torch"}
+"""Modules that import an optional dependency (an extra) at their top."""
+
+
 @pytest.mark.parametrize("module_name", MODULES)
 def test_docstring_examples_run(module_name):
+    if module_name in OPTIONAL_DEPENDENCY:
+        pytest.importorskip(OPTIONAL_DEPENDENCY[module_name])
     module = importlib.import_module(module_name)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(
