@@ -89,20 +89,20 @@ def _clocked_keras_fits(clock):
 
     # The estimator trains length buckets and augmented batches through its own
     # batch loop, which takes the same callbacks.
-    from sklearn_rnn import _base
+    from sklearn_rnn import _fitting
 
-    original_loop = _base.fit_on_batches
+    original_loop = _fitting.fit_on_batches
 
     def fit_on_batches(*args, callbacks=(), **kwargs):
         return original_loop(*args, callbacks=[*callbacks, clock.callback()], **kwargs)
 
     keras.Model.fit = fit
-    _base.fit_on_batches = fit_on_batches
+    _fitting.fit_on_batches = fit_on_batches
     try:
         yield
     finally:
         keras.Model.fit = original
-        _base.fit_on_batches = original_loop
+        _fitting.fit_on_batches = original_loop
 
 
 

@@ -80,7 +80,7 @@ RATIOS = (("ours", "torch"), ("ours", "keras"), ("ours_jax", "torch"),
 def resolve_batch_size(batch_size, n_series):
     if batch_size != "auto":
         return batch_size
-    from sklearn_rnn._base import auto_batch_size
+    from sklearn_rnn._parameters import auto_batch_size
 
     return auto_batch_size(n_series)
 
@@ -135,9 +135,9 @@ def _clock_every_keras_fit(clock):
     package's own batch loop (length buckets, augmentation)."""
     import keras
 
-    from sklearn_rnn import _base
+    from sklearn_rnn import _fitting
 
-    fit, loop = keras.Model.fit, _base.fit_on_batches
+    fit, loop = keras.Model.fit, _fitting.fit_on_batches
 
     def clocked_fit(self, *args, callbacks=None, **kwargs):
         return fit(self, *args, callbacks=[*(callbacks or []), clock.keras_callback()],
@@ -146,11 +146,11 @@ def _clock_every_keras_fit(clock):
     def clocked_loop(*args, callbacks=(), **kwargs):
         return loop(*args, callbacks=[*callbacks, clock.keras_callback()], **kwargs)
 
-    keras.Model.fit, _base.fit_on_batches = clocked_fit, clocked_loop
+    keras.Model.fit, _fitting.fit_on_batches = clocked_fit, clocked_loop
     try:
         yield
     finally:
-        keras.Model.fit, _base.fit_on_batches = fit, loop
+        keras.Model.fit, _fitting.fit_on_batches = fit, loop
 
 
 def train_ours(X, y, batch_size, epochs, clock):

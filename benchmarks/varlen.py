@@ -53,7 +53,7 @@ def worker_varlen(spec):
     import keras
 
     from sklearn_rnn import RNNSequenceClassifier
-    from sklearn_rnn._base import PAD_VALUE
+    from sklearn_rnn._inputs import PAD_VALUE
     from sklearn_rnn._sequences import pad_sequences
 
     X, y = variable_length_data(spec["dataset"], spec["n_samples"])

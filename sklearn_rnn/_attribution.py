@@ -5,8 +5,8 @@ from :mod:`._gradients`, the only backend-specific code."""
 import keras
 import numpy as np
 
-from ._base import PAD_VALUE
 from ._gradients import output_gradients
+from ._inputs import PAD_VALUE
 from ._sequences import check_sequences, pad_sequences, to_form
 
 ROWS_PER_GRADIENT_STEP = 256

@@ -5,12 +5,9 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import (
-    SHARED_PARAMETER_CONSTRAINTS,
-    BaseRNNSequenceEstimator,
-    estimator_doc,
-    store_parameters,
-)
+from ._base import BaseRNNSequenceEstimator
+from ._docstrings import estimator_doc
+from ._parameters import SHARED_PARAMETER_CONSTRAINTS, store_parameters
 from ._scikeras_fixes import SequenceKerasClassifier
 from ._training import stratified_validation_split
 

@@ -5,12 +5,9 @@ import numpy as np
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array
 
-from ._base import (
-    SHARED_PARAMETER_CONSTRAINTS,
-    BaseRNNSequenceEstimator,
-    estimator_doc,
-    store_parameters,
-)
+from ._base import BaseRNNSequenceEstimator
+from ._docstrings import estimator_doc
+from ._parameters import SHARED_PARAMETER_CONSTRAINTS, store_parameters
 from ._scikeras_fixes import SequenceKerasRegressor
 from ._targets import TargetStandardizer
 from ._training import shuffled_validation_split

@@ -335,7 +335,7 @@ def _groups(labels, n_groups):
 
 def _occlusion_values(estimator, data, valid):
     if _uses_tokens(estimator):
-        from ._base import UNKNOWN_TOKEN
+        from ._inputs import UNKNOWN_TOKEN
 
         return np.array([UNKNOWN_TOKEN], dtype=data.dtype)
     return data[valid].mean(axis=0, dtype=np.float64).astype(data.dtype)

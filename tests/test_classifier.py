@@ -10,7 +10,7 @@ from conftest import ONE_DIRECTION, ordered_sequences
 from sklearn.base import clone
 
 from sklearn_rnn import RNNSequenceClassifier
-from sklearn_rnn._base import auto_batch_size
+from sklearn_rnn._parameters import auto_batch_size
 from sklearn_rnn._scikeras_fixes import predict_on_batches
 
 

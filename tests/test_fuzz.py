@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-import sklearn_rnn._base  # noqa: E402
+import sklearn_rnn._inputs  # noqa: E402
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor  # noqa: E402
 from sklearn_rnn._base import BaseRNNSequenceEstimator  # noqa: E402
 from sklearn_rnn.augmentation import SequenceAugmenter  # noqa: E402
@@ -242,7 +242,7 @@ def test_fit_on_well_formed_input_works(X, seed, estimator_class, weighted):
                     min_size=0, max_size=4))
 def test_token_ids_of_any_size(keras_entries, monkeypatch, ids):
     # A small embedding cap: accepted examples build at most 4,096 weights.
-    monkeypatch.setattr(sklearn_rnn._base, "MAX_EMBEDDING_WEIGHTS", 2**12)
+    monkeypatch.setattr(sklearn_rnn._inputs, "MAX_EMBEDDING_WEIGHTS", 2**12)
     keras_entries.clear()
     clf = RNNSequenceClassifier(embedding_dim=2, units=2, epochs=1, **ONE_DIRECTION)
     y = np.arange(len(ids)) % 2

@@ -1,0 +1,215 @@
+"""The docstring templates the sequence classifier and the sequence regressor
+share: the network and runtime parameters, the fitted attributes and the notes on
+failed fits, filled in per estimator by :func:`estimator_doc`."""
+
+import string
+
+NETWORK_PARAMETERS_DOC = """\
+    cell_type : {"lstm", "gru", "simple_rnn"}, default="lstm"
+        Recurrent cell.
+    units : int, default=64
+        Units per recurrent layer (per direction when bidirectional).
+    n_layers : int, default=1
+        Number of stacked recurrent layers.
+    bidirectional : bool, default=True
+        Wrap each recurrent layer in ``Bidirectional(merge_mode="concat")``.
+    pooling : {"last", "mean", "max"}, default="max"
+        How the last recurrent layer's outputs become one vector: its final state,
+        or the mean / max over timesteps. Masked (padded) steps are ignored.
+
+        The defaults (bidirectional, max over time) come from the classifier's
+        evidence in ``benchmarks/results/defaults.md``: the single-direction,
+        last-state LSTM collapses on long univariate series with few samples
+        (ArrowHead 0.48 against 0.56) and is behind on average over five real
+        datasets (0.815 against 0.877), at ~1.3x the fit time.
+        ``bidirectional=False, pooling="last", conv_filters=None`` is the plain
+        LSTM (with ``lr_schedule=None, batch_size=32, epochs=100, tol=None``,
+        trained as before the convolutional front-end).
+    conv_filters : int, tuple of int or None, default=(64, 64, 64)
+        A convolutional front-end before the recurrent layers: one block
+        ``Conv1D -> BatchNormalization -> ReLU`` per entry, with that many filters.
+        An int gives every block that many filters; the number of blocks is then
+        the length of ``conv_kernel_size`` / ``conv_stride`` when they are tuples
+        (3 with the defaults), else 1. None: the recurrent layers read the input
+        directly.
+        On long series with few samples the front-end is where the accuracy is
+        (ArrowHead, OSULeaf: ``benchmarks/results/accuracy_full.md``); a block needs
+        enough updates for its batch statistics (with 100 epochs of two batches it
+        predicted one class on ArrowHead and GunPoint,
+        ``benchmarks/results/defaults_front_end_screen.md``), hence the default
+        ``batch_size="auto"``. Masks are respected: the convolution reads padded
+        steps as zeros, batch statistics skip them, and padding never changes a
+        prediction. Where the target is the order of a few short events, the
+        strides blur them: on the synthetic imbalanced task of the benchmarks the
+        classifier's defaults reach a balanced accuracy of 0.61 against 0.91 with
+        ``conv_filters=None`` (``benchmarks/results/accuracy_quick.md``).
+    conv_kernel_size : int or tuple of int, default=(8, 5, 3)
+        Kernel size of each block (an int: every block).
+    conv_stride : int or tuple of int, default=(2, 2, 1)
+        Stride of each block (an int: every block): a block with stride ``s``
+        turns ``n`` steps into ``ceil(n / s)``, and the mask with them, so the
+        recurrent layers read a shorter sequence (the default: a quarter, about
+        4x less recurrent work).
+    dense_units : int or None, default=None
+        Units of an optional hidden ReLU layer before the output layer.
+    dropout : float in [0, 1), default=0.0
+        Dropout on the output of each recurrent layer; on the last one, with
+        ``"max"`` or ``"mean"`` pooling, on the pooled vector.
+    recurrent_dropout : float in [0, 1), default=0.0
+        Dropout on the recurrent state (Keras ``recurrent_dropout``).
+    spatial_dropout : float in [0, 1), default=0.0
+        ``SpatialDropout1D`` on the input (or on the embeddings): drops whole
+        features / embedding channels.
+    l2 : float, default=0.0
+        L2 penalty on the kernels of the convolutional, recurrent and dense
+        layers.
+    embedding_dim : int or None, default=None
+        When set, ``X`` holds integer token ids (0 = padding) that go through an
+        ``Embedding`` of this size.
+    vocab_size : int or None, default=None
+        Size of the token vocabulary (ids ``0 .. vocab_size - 1``). None infers
+        ``max id + 1`` at fit. Ids at predict beyond the vocabulary are mapped to
+        id 1, the unknown token of :class:`~sklearn_rnn.preprocessing.TextSequenceVectorizer`.
+    embedding_l2 : float, default=0.0
+        L2 penalty on the embedding matrix.
+    mask_value : float or None, default=None
+        Timesteps whose features all equal this value are masked (for arrays that
+        are already padded). Ragged lists are padded and masked automatically.
+    optimizer : {"adam", "adamw", "rmsprop", "sgd"} or keras Optimizer, default="adam"
+        Optimizer. Extra constructor arguments are routed with the prefix
+        ``optimizer__`` (``optimizer__momentum=0.9``). An optimizer instance gives
+        its settings except the learning rate, which ``learning_rate`` and
+        ``lr_schedule`` set.
+    learning_rate : float, default=1e-3
+        Initial (or base) learning rate.
+    weight_decay : float or None, default=None
+        Decoupled weight decay, for optimizers that take it (all four named above).
+    clipnorm : float or None, default=None
+        Clip each gradient to this norm.
+    lr_schedule : None, str or schedule object, default="plateau"
+        Learning-rate schedule. A name (``"constant"``, ``"step"``,
+        ``"exponential"``, ``"cosine"``, ``"cosine_restarts"``, ``"cyclic"``,
+        ``"triangular2"``, ``"exp_range"``, ``"one_cycle"``, ``"plateau"``) or an
+        object from :mod:`sklearn_rnn.schedules`, whose parameters are searchable
+        as ``lr_schedule__<name>``. The default, ``"plateau"``, halves the
+        learning rate after 10 epochs without improvement of the training loss
+        (:class:`~sklearn_rnn.schedules.ReduceOnPlateau`); None keeps it constant.
+    epochs : int, default=300
+        Maximum number of epochs.
+    batch_size : int or "auto", default="auto"
+        Sequences per gradient update. ``"auto"`` takes a tenth of the training
+        sequences, at least 4 and at most 32 (never more than the data): about ten
+        updates per epoch on small data, as the published convolutional
+        classifiers train (``min(n / 10, 16)``, Fawaz et al. 2019).
+    shuffle : bool, default=True
+        Shuffle the training sequences every epoch.
+    early_stopping : bool, default=False
+        Hold out a $split ``validation_fraction`` of the training
+        data and stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; the weights of the best epoch are restored.
+        When False, training stops when the training loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs (it has converged), as in
+        ``$mlp``, keeping the last weights; ``tol=None`` trains all
+        ``epochs``.
+    validation_fraction : float in (0, 1), default=0.1
+        Fraction held out for early stopping.
+    n_iter_no_change : int, default=30
+        Epochs without an improvement of ``tol`` before training stops.
+    tol : float or None, default=1e-4
+        Minimum decrease of the loss (validation loss with early stopping, else
+        training loss) that counts as an improvement. None: no convergence
+        stopping without early stopping (and any decrease counts with it).
+    restore_best_weights : bool, default=False
+        Without early stopping: at the end of ``fit``, restore the weights of the
+        epoch with the lowest training loss instead of keeping the last epoch's,
+        as the published deep time-series classifiers do (FCN, ResNet,
+        InceptionTime); ``best_epoch_`` says which epoch. With early stopping the
+        best validation epoch is always restored. ``partial_fit`` keeps its
+        epoch's weights.
+"""
+
+RUNTIME_PARAMETERS_DOC = """\
+    augmentation : SequenceAugmenter or None, default=None
+        Random augmentation of the training batches (never applied at predict).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling, the validation split and
+        augmentation: two fits with the same int give identical predictions.
+        ``partial_fit`` seeds on its first call and continues the random streams
+        on later ones (the same calls in the same order repeat the same training).
+    verbose : {0, 1, 2}, default=0
+        0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+    warm_start : bool, default=False
+        When True, ``fit`` continues training the existing model instead of
+        building a new one.
+    jit_compile : "auto" or bool, default="auto"
+        Compile the train step with XLA (TensorFlow backend). ``"auto"`` compiles
+        where it was measured to pay on the CPU: a one-direction, one-layer LSTM or
+        GRU on unmasked input, with any pooling, in fits long enough to repay
+        0.5-1 s of compilation per input shape (1.5-1.9x faster epochs); it keeps
+        the graph executor for bidirectional or stacked layers, SimpleRNN, masked
+        (variable-length or token) input, short fits, when a GPU is visible
+        (Keras' cuDNN kernels, which XLA cannot compile, need ``jit_compile``
+        False) and when TensorFlow uses more than one intra-op thread. True
+        compiles every fit; False never does. Where XLA cannot compile the
+        network, training falls back to the graph executor (with a warning when
+        True was asked for). ``jit_compile_`` tells what the last fit used. On JAX
+        every step is compiled; False there runs it uncompiled (slow). On
+        PyTorch ``"auto"`` runs eagerly, the recurrent layers on PyTorch's fused
+        kernels, and True compiles with ``torch.compile`` (slow to start).
+
+        On TensorFlow the first fit also gives TensorFlow one intra-op thread
+        (``tf.config.threading.set_intra_op_parallelism_threads(1)``), which trains
+        these small recurrent networks faster, unless the environment variable
+        ``TF_NUM_INTRAOP_THREADS`` is set or TensorFlow's runtime has already
+        started.
+    **kwargs
+        Routed optimizer arguments, ``optimizer__<name>=value``.
+"""
+
+SHARED_ATTRIBUTES_DOC = """\
+    n_features_in_ : int
+        Features per timestep (1 for 2D input and for token ids).
+    vocab_size_ : int or None
+        Token vocabulary size used by the embedding (token input only).
+    model_ : keras.Model
+        The fitted network.
+    n_iter_ : int
+        Epochs run (fewer than ``epochs`` when training stopped early or
+        converged).
+    best_epoch_ : int
+        The epoch (counted from 1) whose weights were kept: the best validation
+        loss with early stopping, the lowest training loss with
+        ``restore_best_weights=True``, else the last epoch.
+    loss_curve_ : list of float
+        Training loss per epoch.
+    jit_compile_ : bool
+        Whether the last fit's train step ran XLA-compiled.
+    batch_size_ : int
+        The batch size of the last fit (``batch_size="auto"`` resolved).
+"""
+
+
+FAILURE_NOTES_DOC = """\
+    Notes
+    -----
+    Bad parameters or input raise ``ValueError`` before any training. A fit whose
+    training loss becomes NaN or infinite (a learning rate far too high, inputs of
+    huge scale, exploding gradients) stops at the end of that epoch and raises
+    :class:`~sklearn_rnn.exceptions.DivergenceError` (a ``ValueError``) naming the
+    epoch and the likely causes, instead of returning a model that predicts NaN.
+    Whatever ends a ``fit`` or ``partial_fit`` early (a divergence, an exception in
+    an augmenter, ``KeyboardInterrupt``) leaves the estimator as it was before the
+    call: a fitted estimator keeps its model, weights, optimizer state and
+    ``history_`` and predicts as before; an unfitted one stays unfitted.
+"""
+
+
+def estimator_doc(template, **fields):
+    """A class docstring from a template with ``$network_parameters``,
+    ``$runtime_parameters`` and ``$shared_attributes`` (and the fields given)."""
+    network = string.Template(NETWORK_PARAMETERS_DOC).substitute(
+        split=fields.pop("split"), mlp=fields.pop("mlp"))
+    return string.Template(template).substitute(
+        network_parameters=network, runtime_parameters=RUNTIME_PARAMETERS_DOC,
+        shared_attributes=SHARED_ATTRIBUTES_DOC, failure_notes=FAILURE_NOTES_DOC,
+        **fields)

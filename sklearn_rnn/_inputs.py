@@ -1,0 +1,238 @@
+"""The input side of the sequence estimators: checking what ``fit`` receives
+(parameters that need the data, routed ``optimizer__*`` arguments, ``y``,
+``sample_weight``), the sequences themselves (features, token ids and their
+vocabulary), masking and padding, and the left-aligned arrays the network trains
+and predicts on.
+
+:class:`SequenceInputMixin` expects from the estimator its parameters, the
+scikeras ``_validate_params`` / ``_get_param_names`` and ``initialized_``, and
+``_check_target(y, **options)`` from the classifier or the regressor.
+"""
+
+import difflib
+
+import numpy as np
+from sklearn.utils.validation import check_consistent_length
+
+from ._channels import warn_if_channels_first
+from ._compilation import prefer_single_threaded_ops
+from ._layers import MaskedConvBlock
+from ._network import conv_blocks
+from ._parameters import ROUTING_PREFIXES
+from ._scales import warn_if_scales_differ
+from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
+from .schedules import resolve_schedule
+
+PAD_VALUE = -1e9
+"""Fill value for padding ragged float sequences when no ``mask_value`` is set."""
+
+UNKNOWN_TOKEN = 1
+"""Token ids at predict beyond the vocabulary seen at fit are mapped to this id."""
+
+MAX_EMBEDDING_WEIGHTS = 2**28
+"""Largest embedding matrix (vocabulary x embedding_dim) a fit builds: 1 GiB of
+float32, 3 with Adam's moments. Larger ones come from unmapped ids (a hash, a user
+id) and would exhaust memory instead of training."""
+
+class SequenceInputMixin:
+    """Checks the inputs of ``fit`` and turns sequences into network input."""
+
+    # ------------------------------------------------------------ checking
+    def _check_fit_inputs(self, X, y, sample_weight, **target_options):
+        """Validate parameters and data before anything about the fit changes."""
+        self._validate_params()
+        self._check_routed_params()
+        prefer_single_threaded_ops()  # before the first model starts TensorFlow
+        conv_blocks(self.conv_filters, self.conv_kernel_size, self.conv_stride)
+        if self.embedding_dim is None and self.vocab_size is not None:
+            raise ValueError(
+                f"vocab_size={self.vocab_size} needs embedding_dim to be set: token "
+                "ids go through an embedding."
+            )
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        if self.augmentation is not None and self._uses_tokens():
+            raise ValueError(
+                "augmentation applies to float sequences; it cannot be combined with "
+                f"token input (embedding_dim={self.embedding_dim}). Use "
+                "spatial_dropout to regularise embeddings."
+            )
+        seqs = check_sequences(X, tokens=self._uses_tokens())
+        if not self._uses_tokens():
+            warn_if_channels_first(seqs, type(self).__name__)
+            warn_if_scales_differ(seqs, self.mask_value, type(self).__name__)
+        y = self._check_target(y, **target_options)
+        check_consistent_length(seqs.data, y)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=float)
+            if sample_weight.shape != (len(y),):
+                raise ValueError(
+                    f"sample_weight must have shape ({len(y)},), got "
+                    f"{sample_weight.shape}."
+                )
+            if not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
+                raise ValueError("sample_weight must be finite and non-negative.")
+        if self.warm_start and self.initialized_ and not getattr(self, "_partial", False):
+            self._check_sequences(seqs, reset=False)
+        schedule = resolve_schedule(self.lr_schedule)
+        if schedule is not None:
+            schedule.check(self.learning_rate)
+        return seqs, y, sample_weight
+
+    def _check_routed_params(self):
+        """Reject attributes passed as ``**kwargs`` that are not ``optimizer__*``."""
+        names = self._get_param_names()
+        for key in vars(self):
+            if key.startswith("_") or key.endswith("_") or key in names:
+                continue
+            if not key.startswith(ROUTING_PREFIXES):
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ValueError(
+                    f"Unknown parameter {key!r} for {type(self).__name__}; only "
+                    f"optimizer__<argument> can be routed.{hint}"
+                )
+
+    # ----------------------------------------------------------- sequences
+    def _uses_tokens(self):
+        return self.embedding_dim is not None
+
+    def _check_sequences(self, X, *, reset):
+        seqs = X if hasattr(X, "n_features") else check_sequences(
+            X, tokens=self._uses_tokens()
+        )
+        if reset:
+            self._fit_ragged = seqs.ragged
+            if self._uses_tokens():
+                self.vocab_size_ = self._infer_vocab_size(seqs)
+            else:
+                self._fit_input_mean = self._valid_step_mean(seqs)
+            return seqs
+        if seqs.n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {seqs.n_features} features per timestep, but "
+                f"{type(self).__name__} was fitted with {self.n_features_in_}."
+            )
+        if self._uses_tokens():
+            seqs = self._map_unknown_tokens(seqs)
+        return seqs
+
+    def _valid_step_mean(self, seqs):
+        """Each feature's mean over the unmasked steps of float sequences: the
+        ``baseline="mean"`` of :func:`sklearn_rnn.inspection.integrated_gradients`."""
+        if seqs.ragged:
+            return np.concatenate(seqs.data).mean(axis=0, dtype=np.float64)
+        valid, _ = self._valid_steps(seqs.data)
+        steps = seqs.data if valid is None else seqs.data[valid]
+        if not steps.size:
+            return np.zeros(seqs.n_features)
+        return steps.reshape(-1, seqs.n_features).mean(axis=0, dtype=np.float64)
+
+    def _infer_vocab_size(self, seqs):
+        max_id = max(int(s.max()) for s in seqs.data) if seqs.ragged else int(
+            seqs.data.max()
+        )
+        if self.vocab_size is not None and max_id >= self.vocab_size:
+            raise ValueError(
+                f"X holds token id {max_id}, but vocab_size={self.vocab_size} allows "
+                f"ids 0 to {self.vocab_size - 1}. Increase vocab_size or set it to "
+                "None to infer it."
+            )
+        vocab_size = (max(max_id + 1, UNKNOWN_TOKEN + 1) if self.vocab_size is None
+                      else self.vocab_size)
+        if vocab_size * self.embedding_dim > MAX_EMBEDDING_WEIGHTS:
+            origin = (f"vocab_size={self.vocab_size}" if self.vocab_size is not None
+                      else f"{vocab_size} token ids (the largest id in X is {max_id})")
+            raise ValueError(
+                f"An embedding of {origin} x embedding_dim={self.embedding_dim} would "
+                f"hold {vocab_size * self.embedding_dim:.3g} weights, more than "
+                f"{MAX_EMBEDDING_WEIGHTS:.3g} (1 GiB in float32). Map the ids to "
+                "0 .. n_distinct - 1 first (np.unique(ids, return_inverse=True) or "
+                "sklearn_rnn.preprocessing.TextSequenceVectorizer with max_features) "
+                "and set vocab_size to fit them, or lower embedding_dim."
+            )
+        return vocab_size
+
+    def _map_unknown_tokens(self, seqs):
+        def mapped(ids):
+            return np.where(ids >= self.vocab_size_, UNKNOWN_TOKEN, ids).astype(
+                TOKEN_DTYPE, copy=False
+            )
+
+        if seqs.ragged:
+            return type(seqs)([mapped(s) for s in seqs.data], seqs.n_features)
+        return type(seqs)(mapped(seqs.data), seqs.n_features)
+
+    def _model_mask_value(self):
+        """The value the network masks, or None when it has no mask on float input."""
+        if self.mask_value is not None:
+            return float(self.mask_value)
+        return PAD_VALUE if self._fit_ragged else None
+
+    def _to_model_input(self, seqs):
+        if not seqs.ragged:
+            return seqs.data
+        if not self._uses_tokens() and self._model_mask_value() is None:
+            raise ValueError(
+                "This model was fitted on equal-length sequences without masking, so "
+                "it cannot continue training on sequences of different lengths. Set "
+                "mask_value, or fit on the variable-length data from the start."
+            )
+        return self._pad(seqs.data)
+
+    def _pad(self, seqs):
+        if self._uses_tokens():
+            return pad_sequences(seqs, value=0, dtype=TOKEN_DTYPE)
+        return pad_sequences(seqs, value=self._model_mask_value(), dtype=FLOAT_DTYPE)
+
+    # ------------------------------------------------------ masked steps
+    def _is_masked(self):
+        return self._uses_tokens() or self._model_mask_value() is not None
+
+    def _valid_steps(self, X):
+        """Which steps of each padded sequence are not masked, and the fill value
+        of the others (None: nothing is masked)."""
+        if self._uses_tokens():
+            return X != 0, 0
+        mask_value = self._model_mask_value()
+        if mask_value is None:
+            return None, None
+        return (X != mask_value).any(axis=2), mask_value
+
+    def _max_abs_input(self, X):
+        """The largest magnitude among the unmasked float inputs (0 for tokens)."""
+        if self._uses_tokens():
+            return 0.0
+        valid, _ = self._valid_steps(X)
+        return float(np.abs(X if valid is None else X[valid]).max())
+
+    def _lengths(self, X):
+        valid, _ = self._valid_steps(X)
+        return np.full(len(X), X.shape[1]) if valid is None else valid.sum(axis=1)
+
+    def _left_aligned(self, X):
+        """Move each sequence's unmasked steps to the front, in order, and return
+        the lengths: augmenters work on ``X[i, :length_i]`` and length buckets cut
+        ``X[:, :length]``. Masked steps are skipped by the network, so this does
+        not change what it sees."""
+        valid, fill = self._valid_steps(X)
+        if valid is None:
+            return X, np.full(len(X), X.shape[1])
+        lengths = valid.sum(axis=1)
+        if (valid == (np.arange(X.shape[1]) < lengths[:, None])).all():
+            return X, lengths
+        order = np.argsort(~valid, axis=1, kind="stable")
+        index = order if X.ndim == 2 else order[:, :, np.newaxis]
+        X = np.take_along_axis(X, index, axis=1)
+        X[np.arange(X.shape[1]) >= lengths[:, None]] = fill
+        return X, lengths
+
+    def _network_input(self, X):
+        """``X`` with its masked steps after the valid ones when a convolutional
+        front-end reads it (its windows span neighbouring steps), as in training."""
+        if not self._is_masked() or not any(
+                isinstance(layer, MaskedConvBlock) for layer in self.model_.layers):
+            return X
+        return self._left_aligned(X)[0]
