@@ -87,39 +87,3 @@ html_theme_options = {
 }
 html_static_path = []
 html_show_sourcelink = True
-
-# --- Pages of work in progress: the inspection module ---------------------------
-# The inspection module (``sklearn_rnn.inspection``, ``plot_attribution``,
-# ``plot_importance``) and its guide page may not exist in a checkout yet. Their
-# entries stay in the sources; while a name is missing, the lines that name it are
-# left out of the build instead of failing it.
-import sklearn_rnn.plotting  # noqa: E402
-
-_MISSING = set()
-if not ((HERE.parent / "sklearn_rnn" / "inspection.py").exists()
-        and all(hasattr(sklearn_rnn.plotting, name)
-                for name in ("plot_attribution", "plot_importance"))):
-    _MISSING |= {"_inspection_api.rst", "inspection"}
-    exclude_patterns.append("user_guide/inspection.rst")
-    sphinx_gallery_conf["ignore_pattern"] = r"(__init__\.py|plot_inspection\.py)"
-elif not ((HERE / "user_guide" / "inspection.rst").exists()
-          and (HERE / "examples" / "plot_inspection.py").exists()):
-    _MISSING.add("inspection")
-    exclude_patterns.append("user_guide/inspection.rst")
-exclude_patterns.append("_inspection_api.rst")
-autosummary_generate = ["api.rst"] + (
-    [] if "_inspection_api.rst" in _MISSING else ["_inspection_api.rst"])
-
-
-def _drop_missing(app, docname, source):
-    """Leave out the lines that name a missing page or function."""
-    if docname not in ("api", "user_guide/index", "index"):
-        return
-    kept = [line for line in source[0].splitlines(keepends=True)
-            if not any(line.strip() == name or line.rstrip().endswith(" " + name)
-                       for name in _MISSING)]
-    source[0] = "".join(kept)
-
-
-def setup(app):
-    app.connect("source-read", _drop_missing)

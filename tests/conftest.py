@@ -52,3 +52,14 @@ def bump_sequences(n_samples=48, n_timesteps=16, n_features=2, seed=0):
     steps = np.arange(n_timesteps)
     X[:, :, 0] += np.exp(-0.5 * (steps[None, :] - y[:, None]) ** 2).astype("float32")
     return X, y
+
+
+def pytest_collection_modifyitems(config, items):
+    """The user guide's code runs with the documentation (``-m guide``), not in the
+    README's test command: it repeats what the API tests cover, at several minutes."""
+    if "guide" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="runs with the documentation: python -m pytest -m guide")
+    for item in items:
+        if "guide" in item.keywords:
+            item.add_marker(skip)

@@ -66,12 +66,11 @@ def test_bad_jit_compile_is_rejected(data3d):
 
 
 NETWORK_OPTIONS = {
-    "last": dict(ONE_DIRECTION),
-    "max": dict(bidirectional=False, pooling="max"),
-    "mean, bidirectional": dict(bidirectional=True, pooling="mean"),
-    "gru, two layers": dict(cell_type="gru", n_layers=2, pooling="max"),
-    "simple_rnn, dense, l2": dict(cell_type="simple_rnn", dense_units=4, l2=1e-3,
-                                  **ONE_DIRECTION),
+    "simple_rnn, last, dense, l2": dict(cell_type="simple_rnn", dense_units=4, l2=1e-3,
+                                        **ONE_DIRECTION),
+    "lstm, mean, bidirectional": dict(bidirectional=True, pooling="mean"),
+    "gru, two layers, max": dict(cell_type="gru", n_layers=2, bidirectional=False,
+                                 pooling="max"),
 }
 
 
@@ -89,12 +88,12 @@ def test_compiled_and_graph_training_agree(options, data3d):
 
 
 TRAINING_OPTIONS = {
-    "dropouts": dict(dropout=0.2, recurrent_dropout=0.2, spatial_dropout=0.1),
-    "class and sample weights": dict(class_weight="balanced"),
-    "cyclic schedule": dict(lr_schedule="triangular2"),
-    "plateau schedule": dict(lr_schedule="plateau"),
-    "early stopping": dict(early_stopping=True, validation_fraction=0.25, epochs=2),
-    "augmentation": dict(augmentation=SequenceAugmenter(jitter=0.05, time_shift=1)),
+    "dropouts, class weights, cyclic schedule": dict(
+        dropout=0.2, recurrent_dropout=0.2, spatial_dropout=0.1, class_weight="balanced",
+        lr_schedule="triangular2"),
+    "plateau schedule, early stopping, augmentation": dict(
+        lr_schedule="plateau", early_stopping=True, validation_fraction=0.25, epochs=2,
+        augmentation=SequenceAugmenter(jitter=0.05, time_shift=1)),
 }
 
 

@@ -1,5 +1,5 @@
 """The documentation runs: every docstring example of the package, numpydoc's
-validation of the public API, and (slow) the code of every user-guide page."""
+validation of the public API, and (``-m guide``) the code of every user-guide page."""
 
 import doctest
 import importlib
@@ -139,7 +139,7 @@ def test_every_public_object_has_runnable_examples():
 GUIDE = sorted((ROOT / "docs" / "user_guide").glob("*.rst"))
 
 
-@pytest.mark.slow
+@pytest.mark.guide
 @pytest.mark.parametrize("page", GUIDE, ids=[page.stem for page in GUIDE])
 def test_user_guide_code_runs(page, tmp_path, monkeypatch):
     sys.path.insert(0, str(ROOT / "docs" / "_tools"))

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import ONE_DIRECTION, bump_sequences, ordered_sequences
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 
@@ -16,8 +17,6 @@ import sklearn_rnn.inspection
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
 from sklearn_rnn.inspection import integrated_gradients, permutation_importance
 from sklearn_rnn.preprocessing import SequenceScaler
-
-from conftest import ONE_DIRECTION, bump_sequences, ordered_sequences
 
 MASK = -1.0
 TOLERANCE = 0.01  # completeness: of max(|f(x)|, |f(baseline)|)
@@ -438,7 +437,7 @@ def test_integrated_gradients_finds_window_and_feature(learned):
     assert magnitude.reshape(5, 4, 3).sum(axis=(1, 2)).argmax() == 2
 
 
-@pytest.mark.slow
+@pytest.mark.guide
 def test_user_guide_code_runs(capsys):
     """The code of docs/user_guide/inspection.rst runs and prints what it says."""
     import re

@@ -307,7 +307,7 @@ def test_class_weight_is_not_a_regressor_parameter():
 def test_learns_the_time_of_a_bump_far_better_than_the_mean():
     X, y = bump_sequences(n_samples=400, n_timesteps=40, seed=1)
     X_test, y_test = bump_sequences(n_samples=200, n_timesteps=40, seed=2)
-    reg = RNNSequenceRegressor(random_state=0, epochs=100).fit(X, 1000 * y)
+    reg = RNNSequenceRegressor(random_state=0, epochs=50).fit(X, 1000 * y)
     mean_rmse = np.sqrt(np.mean((1000 * y_test - 1000 * y.mean()) ** 2))
     rmse = np.sqrt(np.mean((reg.predict(X_test) - 1000 * y_test) ** 2))
     assert reg.score(X_test, 1000 * y_test) > 0.9

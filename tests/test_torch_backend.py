@@ -4,6 +4,9 @@ same function, with the same weights, as Keras' own loop and as the other backen
 Cross-backend tests build each network in this process, save its weights and
 inputs, and run the same networks on the other backend (PyTorch from TensorFlow
 or JAX; TensorFlow from PyTorch) in a subprocess: this file is the worker.
+
+The module runs with ``KERAS_BACKEND=torch`` (CI's PyTorch job), or on any backend
+with ``SKLEARN_RNN_TEST_TORCH=1``; the README's test command (TensorFlow) skips it.
 """
 
 import contextlib
@@ -20,6 +23,10 @@ import pytest
 if __name__ != "__main__":
     if importlib.util.find_spec("torch") is None:
         pytest.skip("torch is not installed", allow_module_level=True)
+    if (os.environ.get("KERAS_BACKEND") != "torch"
+            and os.environ.get("SKLEARN_RNN_TEST_TORCH") != "1"):
+        pytest.skip("runs with KERAS_BACKEND=torch (or SKLEARN_RNN_TEST_TORCH=1)",
+                    allow_module_level=True)
 
 import keras  # noqa: E402
 
@@ -344,7 +351,7 @@ def test_conv_block_equals_keras_layers(monkeypatch, training):
 
 @on_torch
 def test_options_the_fused_kernel_cannot_run_fall_back():
-    from sklearn_rnn._layers import LSTM, GRU, SimpleRNN
+    from sklearn_rnn._layers import GRU, LSTM, SimpleRNN
     from sklearn_rnn._torch_backend import fallback_reason, fused_inner_loop
 
     assert fallback_reason(LSTM(2)) is None
