@@ -35,7 +35,9 @@ Keras' ``validation_split`` (the last rows, unshuffled and unstratified) is neve
 used: early stopping makes its own split.
 
 Keeping the fixes here, and the network builder in ``_network`` independent of
-scikeras, means the base class can be swapped by changing this module only.
+scikeras, means the base class can be swapped by changing this module and
+``_scikeras_template`` (every call of the template into the package, and what a
+swap would take) only.
 """
 
 import contextlib
