@@ -47,25 +47,20 @@ def worker(spec):
     if spec["variant"] == "traced twice":
         _base.build_loss_and_metrics = lambda model, y: None
     timers = {"build": 0.0, "trace": 0.0, "traces": 0}
-    build, step = _base.BaseRNNSequenceEstimator._keras_build_fn, keras.Model.train_step
+    def timed(function, seconds, calls=None):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                timers[seconds] += time.perf_counter() - start
+                if calls:
+                    timers[calls] += 1
+        return wrapper
 
-    def timed_build(self, meta):
-        start = time.perf_counter()
-        try:
-            return build(self, meta)
-        finally:
-            timers["build"] += time.perf_counter() - start
-
-    def timed_step(self, data):
-        start = time.perf_counter()
-        try:
-            return step(self, data)
-        finally:
-            timers["trace"] += time.perf_counter() - start
-            timers["traces"] += 1
-
-    _base.BaseRNNSequenceEstimator._keras_build_fn = timed_build
-    keras.Model.train_step = timed_step
+    _base.BaseRNNSequenceEstimator._keras_build_fn = timed(
+        _base.BaseRNNSequenceEstimator._keras_build_fn, "build")
+    keras.Model.train_step = timed(keras.Model.train_step, "trace", "traces")
     rng = np.random.default_rng(0)
     X = rng.normal(size=(N_SERIES, N_STEPS, 1)).astype(np.float32)
     y = rng.integers(0, 4, N_SERIES)
