@@ -4,6 +4,8 @@ from sklearn.base import clone
 
 from sklearn_rnn.augmentation import SequenceAugmenter
 
+pytestmark = pytest.mark.fast
+
 PAD = -7.0
 
 OPERATIONS = {

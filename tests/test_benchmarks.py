@@ -153,6 +153,10 @@ def test_tuning_benchmark_runs_the_three_searches_on_real_data(tmp_path, monkeyp
 
     monkeypatch.setattr(tuning, "base_estimator", lambda epochs, seed: RNNSequenceClassifier(
         units=2, epochs=epochs, tol=None, random_state=seed, **ONE_DIRECTION))
+    # The smallest networks of the same space's kinds (choices, uniform, log-uniform).
+    monkeypatch.setattr(tuning, "SPACE", {
+        "units": ("choice", [2, 3]), "dropout": ("uniform", 0.0, 0.3),
+        "learning_rate": ("loguniform", 3e-4, 1e-2)})
     out = tmp_path / "tuning"
     # One trial each (the searches themselves are tested in test_tuning).
     tuning.main(["--trials", "1", "--epochs", "2", "--cv", "2", "--output", str(out)])

@@ -14,6 +14,8 @@ from sklearn_rnn._sequences import check_sequences
 from sklearn_rnn.datasets import make_sequence_classification
 from sklearn_rnn.preprocessing import ChannelsFirstWarning, FromChannelsFirst, SequenceScaler
 
+pytestmark = pytest.mark.fast
+
 aeon_datasets = pytest.importorskip("aeon.datasets")
 
 CLASSIFICATION = ("JapaneseVowels", "BasicMotions", "GunPoint", "ItalyPowerDemand",

@@ -8,6 +8,8 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn.datasets import make_sequence_classification
 
+pytestmark = pytest.mark.fast
+
 
 def order_blind_features(X):
     """Per-feature mean, std, min and max: unchanged by any permutation of time."""

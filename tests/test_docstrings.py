@@ -12,6 +12,8 @@ import pytest
 
 import sklearn_rnn
 
+pytestmark = pytest.mark.fast
+
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = sorted(name for _, name, _ in pkgutil.walk_packages(
     sklearn_rnn.__path__, prefix="sklearn_rnn."))

@@ -8,6 +8,8 @@ import pytest
 from sklearn_rnn._layers import MaskedConvBlock, PooledLSTM
 from sklearn_rnn._network import build_network, conv_blocks
 
+pytestmark = pytest.mark.fast
+
 NETWORK = dict(cell_type="lstm", units=3, n_layers=1, bidirectional=False, pooling="max",
                dense_units=None, dropout=0.0, recurrent_dropout=0.0, spatial_dropout=0.0,
                l2=0.0, embedding_dim=None, embedding_l2=0.0,

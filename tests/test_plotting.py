@@ -187,6 +187,8 @@ from sklearn.utils import Bunch  # noqa: E402
 
 from sklearn_rnn.plotting import plot_attribution, plot_importance  # noqa: E402
 
+pytestmark = pytest.mark.fast
+
 
 def test_plot_attribution_band_data_and_png(tmp_path):
     x = np.stack([np.sin(np.arange(30) / 3), np.cos(np.arange(30) / 3)], axis=1)

@@ -12,6 +12,8 @@ from sklearn_rnn.preprocessing import (
     TextSequenceVectorizer,
 )
 
+pytestmark = pytest.mark.fast
+
 TWO_D_IS_UNIVARIATE = (
     "2D input is (n_samples, n_timesteps) of univariate sequences: n_features_in_ "
     "is 1, not X.shape[1]"

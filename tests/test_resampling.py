@@ -7,6 +7,8 @@ from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_rnn.resampling import SequenceOverSampler, SequenceUnderSampler
 
+pytestmark = pytest.mark.fast
+
 METHODS = ["duplicate", "jitter", "interpolate"]
 
 

@@ -16,6 +16,8 @@ from sklearn_rnn._scales import scale_span, sequence_moments
 from sklearn_rnn.exceptions import SequenceScaleWarning
 from sklearn_rnn.preprocessing import SequenceScaler
 
+pytestmark = pytest.mark.fast
+
 
 @parametrize_with_checks(
     [SequenceScaler(per_sequence=True),

@@ -480,9 +480,7 @@ assert int(model.optimizer.iterations) == 4
 
 
 def test_keras_schedule_with_jax_backend():
-    result = run_python("import jax", KERAS_BACKEND="jax")
-    if result.returncode != 0:
-        pytest.skip("jax is not installed")
+    pytest.importorskip("jax")
     result = run_python(JAX_CODE, KERAS_BACKEND="jax")
     assert result.returncode == 0, result.stderr[-3000:]
 

@@ -26,7 +26,7 @@ from sklearn_rnn._network import CELLS
 # 12-candidate product: tracing a deep bidirectional network costs seconds even for
 # one tiny epoch.
 ARCHITECTURE_GRID = [
-    {"cell_type": ["lstm", "gru"], "n_layers": [1], "bidirectional": [False]},
+    {"cell_type": ["gru"], "n_layers": [1], "bidirectional": [False]},
     {"cell_type": ["simple_rnn"], "n_layers": [2], "bidirectional": [True]},
 ]
 
@@ -51,7 +51,7 @@ def test_pipeline(data):
 def test_grid_search_over_architecture_in_worker_processes(data):
     X, y = data
     search = GridSearchCV(tiny(), ARCHITECTURE_GRID, cv=2, n_jobs=2).fit(X, y)
-    assert len(search.cv_results_["params"]) == 3
+    assert len(search.cv_results_["params"]) == 2
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert search.best_estimator_.predict(X).shape == (len(X),)
 

@@ -19,13 +19,13 @@ def test_halving_search_spends_epochs_as_its_resource():
     X, y = ordered_sequences(n_samples=48)
     search = HalvingRandomSearchCV(
         tiny(), {"learning_rate": [1e-3, 1e-2, 3e-2], "units": [3, 4]},
-        resource="epochs", min_resources=1, max_resources=4, factor=2, n_candidates=4,
+        resource="epochs", min_resources=1, max_resources=2, factor=2, n_candidates=2,
         cv=2, random_state=0,
     ).fit(X, y)
-    assert search.n_resources_ == [1, 2, 4]
-    assert search.n_candidates_ == [4, 2, 1]
-    assert search.best_params_["epochs"] == 4
-    assert search.best_estimator_.n_iter_ == 4
+    assert search.n_resources_ == [1, 2]
+    assert search.n_candidates_ == [2, 1]
+    assert search.best_params_["epochs"] == 2
+    assert search.best_estimator_.n_iter_ == 2
     assert search.predict_proba(X[:3]).shape == (3, 2)
 
 
