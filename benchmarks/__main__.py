@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "regression": "benchmarks.regression",
     "tuning": "benchmarks.tuning",
     "inspection": "benchmarks.inspection",
+    "text_task": "benchmarks.text_task",
 }
 TASKS = {"classification": "accuracy", "regression": "regression"}
 

@@ -247,6 +247,7 @@ def worker(spec):
     # Imports outside the timed region, for every contestant alike.
     if contestant == "torch":
         import torch  # noqa: F401
+
         # PyTorch's optimizers import torch._dynamo on their first step (1.4-1.5 s
         # on 2 cores): a one-time import, not training.
         import torch._dynamo  # noqa: F401

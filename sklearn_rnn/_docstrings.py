@@ -45,11 +45,14 @@ NETWORK_PARAMETERS_DOC = """\
         ``conv_filters=None`` (``benchmarks/results/accuracy_quick.md``).
     conv_kernel_size : int or tuple of int, default=(8, 5, 3)
         Kernel size of each block (an int: every block).
-    conv_stride : int or tuple of int, default=(2, 2, 1)
+    conv_stride : int, tuple of int or "auto", default=(2, 2, 1)
         Stride of each block (an int: every block): a block with stride ``s``
         turns ``n`` steps into ``ceil(n / s)``, and the mask with them, so the
-        recurrent layers read a shorter sequence (the default: a quarter, about
-        4x less recurrent work).
+        recurrent layers read a shorter sequence (``(2, 2, 1)``: a quarter, about
+        4x less recurrent work). ``"auto"`` chooses from the training series'
+        median length: stride 1 in every block below 64 steps (short events,
+        sentences of tokens: no step is blurred), else 2 in the first two blocks
+        and 1 after. ``conv_stride_`` holds the strides used.
     dense_units : int or None, default=None
         Units of an optional hidden ReLU layer before the output layer.
     dropout : float in [0, 1), default=0.0
@@ -171,6 +174,9 @@ SHARED_ATTRIBUTES_DOC = """\
         Features per timestep (1 for 2D input and for token ids).
     vocab_size_ : int or None
         Token vocabulary size used by the embedding (token input only).
+    conv_stride_ : tuple of int or None
+        The stride of each front-end block (``conv_stride="auto"`` resolved);
+        None without a front-end.
     model_ : keras.Model
         The fitted network.
     n_iter_ : int

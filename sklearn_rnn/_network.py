@@ -7,6 +7,7 @@ can be swapped without touching it.
 from numbers import Integral
 
 import keras
+import numpy as np
 
 from ._layers import CELLS, POOLED_CELLS, MaskedConvBlock, MaskedGlobalMaxPooling1D
 
@@ -56,6 +57,34 @@ def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
                 f"{name} one entry per block, or an int for all of them.")
     return list(zip(values["conv_filters"], values["conv_kernel_size"],
                     values["conv_stride"], strict=True))
+
+
+AUTO_STRIDE_MIN_STEPS = 64
+"""``conv_stride="auto"`` downsamples series whose median training length is at
+least this many steps, and keeps every step of shorter ones (tokens, short
+events), where the stride cost accuracy (``benchmarks/results/stride_screen.md``)."""
+
+
+def auto_conv_stride(n_blocks, median_length):
+    """The strides ``conv_stride="auto"`` gives ``n_blocks`` blocks: 1 each on
+    series shorter than :data:`AUTO_STRIDE_MIN_STEPS`; else 2 on the first two
+    blocks (the first only, when there are one or two blocks) and 1 after."""
+    if median_length < AUTO_STRIDE_MIN_STEPS:
+        return (1,) * n_blocks
+    halvings = min(2, max(n_blocks - 1, 1))
+    return (2,) * halvings + (1,) * (n_blocks - halvings)
+
+
+def resolve_conv_stride(conv_filters, conv_kernel_size, conv_stride, lengths):
+    """The stride of each front-end block for training sequences of these
+    ``lengths`` (a tuple; None without a front-end)."""
+    if conv_filters is None:
+        return None
+    if isinstance(conv_stride, str):  # "auto"
+        n_blocks = len(conv_blocks(conv_filters, conv_kernel_size, 1))
+        return auto_conv_stride(n_blocks, float(np.median(lengths)))
+    return tuple(stride for _, _, stride in
+                 conv_blocks(conv_filters, conv_kernel_size, conv_stride))
 
 
 def build_network(params, meta):

@@ -379,6 +379,21 @@ def test_an_int_conv_filters_spreads_over_the_tuples_blocks(data3d):
     assert [(b.filters, b.kernel_size, b.stride) for b in blocks] == [(4, 3, 2), (4, 2, 1)]
 
 
+def test_auto_stride_keeps_every_step_of_short_series_and_halves_long_ones():
+    rng = np.random.default_rng(0)
+    short = [rng.normal(size=(n, 2)) for n in [5, 9, 200] * 6]  # median 9
+    long = rng.normal(size=(12, 80, 2))
+    y = np.arange(18) % 2
+    for X, y_, expected in ((short, y, (1, 1)), (long, y[:12], (2, 1))):
+        clf = tiny(conv_filters=(2, 2), conv_kernel_size=3, conv_stride="auto").fit(X, y_)
+        blocks = [layer for layer in clf.model_.layers
+                  if layer.name.startswith("conv_block")]
+        assert clf.conv_stride_ == expected
+        assert [b.stride for b in blocks] == list(expected)
+    assert clf.get_params()["conv_stride"] == "auto"
+    assert tiny(conv_filters=None, conv_stride="auto").fit(long, y[:12]).conv_stride_ is None
+
+
 def test_front_end_on_token_input():
     rng = np.random.default_rng(0)
     X = [list(rng.integers(1, 20, size=n)) for n in rng.integers(3, 10, size=40)]

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from sklearn_rnn._layers import MaskedConvBlock, PooledLSTM
-from sklearn_rnn._network import build_network, conv_blocks
+from sklearn_rnn._network import (
+    AUTO_STRIDE_MIN_STEPS,
+    auto_conv_stride,
+    build_network,
+    conv_blocks,
+    resolve_conv_stride,
+)
 
 pytestmark = pytest.mark.fast
 
@@ -156,3 +162,21 @@ def test_conv_blocks_spread_an_int_over_every_block():
     with pytest.raises(ValueError, match=r"conv_stride=\(2, 1\) has 2 entries, but "
                                          r"conv_kernel_size=\(8, 5, 3\) makes 3"):
         conv_blocks(8, (8, 5, 3), (2, 1))
+
+
+@pytest.mark.parametrize("n_blocks, long, short", [
+    (1, (2,), (1,)), (2, (2, 1), (1, 1)), (3, (2, 2, 1), (1, 1, 1)),
+    (4, (2, 2, 1, 1), (1, 1, 1, 1)),
+])
+def test_auto_stride_downsamples_long_series_only(n_blocks, long, short):
+    assert auto_conv_stride(n_blocks, AUTO_STRIDE_MIN_STEPS) == long
+    assert auto_conv_stride(n_blocks, AUTO_STRIDE_MIN_STEPS - 1) == short
+
+
+def test_resolve_conv_stride_reads_the_median_training_length():
+    lengths = [10, 20, 30, 500, 600]  # median 30: short
+    assert resolve_conv_stride((4, 4, 4), 3, "auto", lengths) == (1, 1, 1)
+    assert resolve_conv_stride((4, 4, 4), 3, "auto", [64] * 3) == (2, 2, 1)
+    assert resolve_conv_stride(4, (3, 3), "auto", [300]) == (2, 1)
+    assert resolve_conv_stride((4, 4), 3, 2, lengths) == (2, 2)
+    assert resolve_conv_stride(None, 3, "auto", lengths) is None
