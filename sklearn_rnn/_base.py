@@ -54,7 +54,7 @@ class BaseRNNSequenceEstimator(SequenceInputMixin, TrainingMixin, PredictionBatc
     def _build_model(self, *, n_features, n_outputs, vocab_size):
         """The network for these parameters and data, compiled."""
         params = {name: getattr(self, name) for name in NETWORK_PARAMS}
-        params["conv_stride"] = self.conv_stride_
+        params.update(conv_filters=self.conv_filters_, conv_stride=self.conv_stride_)
         network_meta = {
             "n_features": n_features,
             "n_outputs": n_outputs,

@@ -25,13 +25,17 @@ NETWORK_PARAMETERS_DOC = """\
         ``bidirectional=False, pooling="last", conv_filters=None`` is the plain
         LSTM (with ``lr_schedule=None, batch_size=32, epochs=100, tol=None``,
         trained as before the convolutional front-end).
-    conv_filters : int, tuple of int or None, default=(64, 64, 64)
+    conv_filters : int, tuple of int, None or "auto", default="auto"
         A convolutional front-end before the recurrent layers: one block
         ``Conv1D -> BatchNormalization -> ReLU`` per entry, with that many filters.
         An int gives every block that many filters; the number of blocks is then
         the length of ``conv_kernel_size`` / ``conv_stride`` when they are tuples
         (3 with the defaults), else 1. None: the recurrent layers read the input
-        directly.
+        directly. ``"auto"``: ``(64, 64, 64)`` on float sequences, None on token
+        ids (``embedding_dim`` set), where the front-end cost accuracy: 0.60
+        against 0.92 without it on sentences of 8 tokens
+        (``benchmarks/results/text_task.md``). ``conv_filters_`` holds what was
+        used.
         On long series with few samples the front-end is where the accuracy is
         (ArrowHead, OSULeaf: ``benchmarks/results/accuracy_full.md``); a block needs
         enough updates for its batch statistics (with 100 epochs of two batches it
@@ -174,6 +178,9 @@ SHARED_ATTRIBUTES_DOC = """\
         Features per timestep (1 for 2D input and for token ids).
     vocab_size_ : int or None
         Token vocabulary size used by the embedding (token input only).
+    conv_filters_ : tuple of int, int or None
+        The front-end's filters (``conv_filters="auto"`` resolved); None without
+        a front-end.
     conv_stride_ : tuple of int or None
         The stride of each front-end block (``conv_stride="auto"`` resolved);
         None without a front-end.

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_consistent_length
 from ._channels import warn_if_channels_first
 from ._compilation import prefer_single_threaded_ops
 from ._layers import MaskedConvBlock
-from ._network import conv_blocks, resolve_conv_stride
+from ._network import conv_blocks, resolve_conv_filters, resolve_conv_stride
 from ._parameters import ROUTING_PREFIXES
 from ._scales import warn_if_scales_differ
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
@@ -43,7 +43,8 @@ class SequenceInputMixin:
         self._validate_params()
         self._check_routed_params()
         prefer_single_threaded_ops()  # before the first model starts TensorFlow
-        conv_blocks(self.conv_filters, self.conv_kernel_size,
+        conv_blocks(resolve_conv_filters(self.conv_filters, tokens=self._uses_tokens()),
+                    self.conv_kernel_size,
                     1 if self.conv_stride == "auto" else self.conv_stride)
         if self.embedding_dim is None and self.vocab_size is not None:
             raise ValueError(
@@ -106,8 +107,10 @@ class SequenceInputMixin:
         )
         if reset:
             self._fit_ragged = seqs.ragged
+            self.conv_filters_ = resolve_conv_filters(self.conv_filters,
+                                                      tokens=self._uses_tokens())
             self.conv_stride_ = resolve_conv_stride(
-                self.conv_filters, self.conv_kernel_size, self.conv_stride, seqs.lengths)
+                self.conv_filters_, self.conv_kernel_size, self.conv_stride, seqs.lengths)
             if self._uses_tokens():
                 self.vocab_size_ = self._infer_vocab_size(seqs)
             else:

@@ -59,6 +59,19 @@ def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
                     values["conv_stride"], strict=True))
 
 
+AUTO_CONV_FILTERS = (64, 64, 64)
+"""``conv_filters="auto"`` on float sequences: three blocks of 64 filters. Token ids
+get no front-end: on short sentences it cost a third of the accuracy
+(``benchmarks/results/text_task.md``)."""
+
+
+def resolve_conv_filters(conv_filters, *, tokens):
+    """``conv_filters`` with ``"auto"`` resolved for float sequences or token ids."""
+    if isinstance(conv_filters, str):  # "auto"
+        return None if tokens else AUTO_CONV_FILTERS
+    return conv_filters
+
+
 AUTO_STRIDE_MIN_STEPS = 64
 """``conv_stride="auto"`` downsamples series whose median training length is at
 least this many steps, and keeps every step of shorter ones (tokens, short

@@ -97,7 +97,7 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         n_layers=1,
         bidirectional=True,
         pooling="max",
-        conv_filters=(64, 64, 64),
+        conv_filters="auto",
         conv_kernel_size=(8, 5, 3),
         conv_stride=(2, 2, 1),
         dense_units=None,

@@ -36,8 +36,8 @@ def test_defaults_match_design_and_evidence():
     assert params["bidirectional"] is True and params["pooling"] == "max"
     assert params["cell_type"] == "lstm" and params["units"] == 64
     # The front-end and the small-data recipe, by defaults_front_end_screen.md and
-    # accuracy_full.md (issue 13).
-    assert params["conv_filters"] == (64, 64, 64)
+    # accuracy_full.md; "auto": none on token ids, by text_task.md.
+    assert params["conv_filters"] == "auto"
     assert params["conv_kernel_size"] == (8, 5, 3) and params["conv_stride"] == (2, 2, 1)
     assert params["lr_schedule"] == "plateau" and params["batch_size"] == "auto"
     assert params["epochs"] == 300 and params["n_iter_no_change"] == 30
@@ -392,6 +392,19 @@ def test_auto_stride_keeps_every_step_of_short_series_and_halves_long_ones():
         assert [b.stride for b in blocks] == list(expected)
     assert clf.get_params()["conv_stride"] == "auto"
     assert tiny(conv_filters=None, conv_stride="auto").fit(long, y[:12]).conv_stride_ is None
+
+
+def test_auto_front_end_on_float_sequences_only(fitted):
+    X = [[1, 2, 3], [3, 2, 1, 4]] * 4
+    y = [0, 1] * 4
+    tokens = tiny(embedding_dim=2, conv_filters="auto").fit(X, y)
+    assert tokens.conv_filters_ is None and tokens.conv_stride_ is None
+    assert not [layer for layer in tokens.model_.layers
+                if layer.name.startswith("conv_block")]
+    floats = tiny(conv_filters="auto", epochs=1).fit(*fitted[1:])
+    assert floats.conv_filters_ == (64, 64, 64) and floats.conv_stride_ == (2, 2, 1)
+    blocks = [layer for layer in floats.model_.layers if layer.name.startswith("conv_block")]
+    assert [b.filters for b in blocks] == [64, 64, 64]
 
 
 def test_front_end_on_token_input():
