@@ -2,6 +2,7 @@
 
 import gc
 import threading
+import weakref
 
 import keras
 import numpy as np
@@ -27,6 +28,23 @@ def clf():
     return RNNSequenceClassifier(units=3, epochs=1, random_state=0, **ONE_DIRECTION).fit(X, y)
 
 
+@pytest.fixture(scope="module")
+def small_clf():
+    X, y = ordered_sequences(n_samples=24, n_timesteps=5)
+    return RNNSequenceClassifier(units=2, epochs=1, random_state=0,
+                                 **ONE_DIRECTION).fit(X, y), X, y
+
+
+@pytest.fixture
+def fresh_clf(small_clf):
+    """The module's small classifier without compiled predict steps: for the tests
+    that count compilations or train further."""
+    model_clf, X, y = small_clf
+    if state(model_clf.model_) is not None:
+        object.__delattr__(model_clf.model_, compiled._STATE_ATTRIBUTE)
+    return model_clf, X, y
+
+
 def state(model):
     return getattr(model, compiled._STATE_ATTRIBUTE, None)
 
@@ -50,9 +68,8 @@ def test_a_recurring_shape_is_compiled_and_agrees_with_the_graph_step(clf):
 
 
 @on_tensorflow
-def test_compiling_a_new_shape_does_not_stall_a_compiled_one(monkeypatch):
-    X, y = ordered_sequences(n_samples=24, n_timesteps=5)
-    model_clf = RNNSequenceClassifier(units=2, epochs=1, **ONE_DIRECTION).fit(X, y)
+def test_compiling_a_new_shape_does_not_stall_a_compiled_one(fresh_clf, monkeypatch):
+    model_clf, X, _ = fresh_clf
     call(model_clf, X[:1], HOT_CALLS)
     assert wait_for_compilations(model_clf.model_, timeout=120) == {X[:1].shape}
 
@@ -78,10 +95,8 @@ def test_compiling_a_new_shape_does_not_stall_a_compiled_one(monkeypatch):
 
 
 @on_tensorflow
-def test_compiled_step_follows_further_training(monkeypatch):
-    X, y = ordered_sequences(n_samples=80)
-    model_clf = RNNSequenceClassifier(units=3, epochs=1, random_state=0,
-                                      **ONE_DIRECTION).fit(X, y)
+def test_compiled_step_follows_further_training(fresh_clf, monkeypatch):
+    model_clf, X, y = fresh_clf
     before = call(model_clf, X[:1], HOT_CALLS)[0]
     wait_for_compilations(model_clf.model_, timeout=120)
     model_clf.partial_fit(X, y)
@@ -104,9 +119,8 @@ def test_one_off_shapes_and_large_batches_are_not_compiled(clf):
 
 
 @on_tensorflow
-def test_at_most_max_shapes_per_model():
-    X, y = ordered_sequences(n_samples=24, n_timesteps=5)
-    model_clf = RNNSequenceClassifier(units=2, epochs=1, **ONE_DIRECTION).fit(X, y)
+def test_at_most_max_shapes_per_model(fresh_clf):
+    model_clf, X, _ = fresh_clf
     for rows in range(1, MAX_SHAPES + 3):
         call(model_clf, X[:rows], HOT_CALLS)
     assert len(wait_for_compilations(model_clf.model_, timeout=120)) == MAX_SHAPES
@@ -137,21 +151,18 @@ def test_switched_off_by_the_environment(clf, monkeypatch):
 
 @on_tensorflow
 def test_compiled_graphs_are_freed_with_their_model():
-    from tensorflow.python.framework.func_graph import FuncGraph
-
-    def compiled_graphs():
-        gc.collect()
-        return [g for g in gc.get_objects()
-                if isinstance(g, FuncGraph) and g.name == "predict_step"]
-
-    before = len(compiled_graphs())
     X, y = ordered_sequences(n_samples=16)
     clf = RNNSequenceClassifier(units=2, epochs=1, random_state=0, **ONE_DIRECTION).fit(X, y)
     call(clf, X[:1], HOT_CALLS)
-    assert wait_for_compilations(clf.model_, timeout=120)
-    assert len(compiled_graphs()) > before
+    assert wait_for_compilations(clf.model_, timeout=120) == {X[:1].shape}
+    # Weak references to the compiled step's graph (cached: nothing is traced again),
+    # rather than a scan of every object in the process.
+    graphs = [weakref.ref(function.get_concrete_function((X[:1],)).graph)
+              for function in state(clf.model_).ready.values()]
+    assert graphs[0]().name == "predict_step"
     del clf
-    assert len(compiled_graphs()) == before
+    gc.collect()
+    assert [graph() for graph in graphs] == [None]
 
 
 @on_tensorflow
