@@ -15,7 +15,7 @@ import pytest
 from conftest import ONE_DIRECTION, ordered_sequences
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis import HealthCheck, event, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
@@ -36,8 +36,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn_rnn.exceptions.Channels
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
-FUZZ_FITS = settings(FUZZ, max_examples=10)
-"""Fewer examples where a valid input trains a network (about a second each)."""
+FUZZ_FITS = settings(FUZZ, max_examples=3)
+"""Fewer examples where a valid input trains a network (about two seconds each),
+after explicit ones that cover each form of input and each estimator."""
 
 NAMES_THE_INPUT = ("X", "y", "sample_weight", "classes", "raw_documents", "token id",
                    "label")
@@ -220,11 +221,21 @@ def test_fit_on_anything_never_corrupts_a_fitted_estimator(fitted, keras_entries
     np.testing.assert_array_equal(estimator.predict(X_ref[:3]), before)
 
 
+_RNG = np.random.default_rng(0)
+
+
 @FUZZ_FITS
+@example(X=_RNG.normal(size=(5, 3, 2)).astype("float32"), seed=0,
+         estimator_class=RNNSequenceRegressor, weighted=True)
+@example(X=[_RNG.normal(size=(n, 2)) for n in (1, 4, 2, 6)], seed=1,
+         estimator_class=RNNSequenceClassifier, weighted=False)
+@example(X=_RNG.normal(size=(6, 4)), seed=2, estimator_class=RNNSequenceClassifier,
+         weighted=True)
 @given(X=valid_sequences(), seed=st.integers(0, 2**16),
        estimator_class=st.sampled_from([RNNSequenceClassifier, RNNSequenceRegressor]),
        weighted=st.booleans())
 def test_fit_on_well_formed_input_works(X, seed, estimator_class, weighted):
+    event(f"{estimator_class.__name__}, {'ragged' if isinstance(X, list) else np.ndim(X)}")
     rng = np.random.default_rng(seed)
     n = len(X)
     y = np.arange(n) % 2 if estimator_class is RNNSequenceClassifier else rng.normal(size=n)
