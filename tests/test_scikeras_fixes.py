@@ -37,6 +37,25 @@ def plain_classifier(**kwargs):
     )
 
 
+@pytest.fixture(scope="module")
+def plain_fitted():
+    """A plain KerasClassifier fitted on the data of ``fitted``, for read-only tests."""
+    X, y = ordered_sequences()
+    return plain_classifier().fit(X, y)
+
+
+def forbid_model_predict(estimator):
+    """Make ``estimator.model_.predict`` raise; undo with :func:`allow_model_predict`."""
+    def forbidden(*args, **kwargs):
+        raise AssertionError("model.predict was called")
+
+    estimator.model_.predict = forbidden
+
+
+def allow_model_predict(estimator):
+    del estimator.model_.predict
+
+
 def sees_estimator_type(check, estimator):
     """``is_classifier`` / ``is_regressor`` of a plain scikeras wrapper: False on
     scikit-learn >= 1.6.1; scikit-learn 1.6.0 cannot read its tags at all."""
@@ -111,33 +130,29 @@ def test_random_state_leaves_unseeded_keras_working(data3d):
     model.fit(X, y, epochs=1, verbose=0)  # raised "Random ops require a seed" before
 
 
-def test_n_features_in_counts_features_per_timestep(data3d):
-    X, y = data3d
-    assert plain_classifier().fit(X, y).n_features_in_ == X.shape[1]  # the defect
-    fixed = RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1).fit(X, y)
+def test_n_features_in_counts_features_per_timestep(fitted, plain_fitted):
+    fixed, X, _ = fitted
+    assert plain_fitted.n_features_in_ == X.shape[1]  # the defect
     assert fixed.n_features_in_ == X.shape[2]
 
 
-def test_predict_proba_does_not_go_through_model_predict(fitted):
+def test_predict_proba_does_not_go_through_model_predict(fitted, plain_fitted):
     clf, X, _ = fitted
-    clf = clone(clf).fit(X, _)
     expected = clf.predict_proba(X)
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("model.predict was called")
-
-    clf.model_.predict = forbidden
-    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6)
-
-    plain = plain_classifier().fit(X, _)
-    plain.model_.predict = forbidden
-    with pytest.raises(AssertionError, match="model.predict was called"):
-        plain.predict_proba(X)  # the defect: ~80 ms of set-up per call
+    for estimator in (clf, plain_fitted):
+        forbid_model_predict(estimator)
+    try:
+        np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6)
+        with pytest.raises(AssertionError, match="model.predict was called"):
+            plain_fitted.predict_proba(X)  # the defect: ~80 ms of set-up per call
+    finally:
+        for estimator in (clf, plain_fitted):
+            allow_model_predict(estimator)
 
 
-def test_predict_proba_of_one_sequence_is_2d(fitted):
-    clf, X, y = fitted
-    assert plain_classifier().fit(X, y).predict_proba(X[:1]).shape == (2,)  # the defect
+def test_predict_proba_of_one_sequence_is_2d(fitted, plain_fitted):
+    clf, X, _ = fitted
+    assert plain_fitted.predict_proba(X[:1]).shape == (2,)  # the defect
     assert clf.predict_proba(X[:1]).shape == (1, 2)
 
 
@@ -173,32 +188,41 @@ def tiny_regressor():
     return RNNSequenceRegressor(**ONE_DIRECTION, units=2, epochs=1, random_state=0)
 
 
+@pytest.fixture(scope="module")
+def regressors_fitted(regression_data):
+    """The plain KerasRegressor and the tiny RNNSequenceRegressor, fitted."""
+    X, y = regression_data
+    return plain_regressor().fit(X, y), tiny_regressor().fit(X, y)
+
+
 def test_regressor_tags_make_it_a_regressor():
     assert not sees_estimator_type(is_regressor, plain_regressor())  # the defect
     assert is_regressor(RNNSequenceRegressor())
     assert RNNSequenceRegressor().__sklearn_tags__().estimator_type == "regressor"
 
 
-def test_regressor_n_features_in_counts_features_per_timestep(regression_data):
-    X, y = regression_data
-    assert plain_regressor().fit(X, y).n_features_in_ == X.shape[1]  # the defect
-    assert tiny_regressor().fit(X, y).n_features_in_ == X.shape[2]
+def test_regressor_n_features_in_counts_features_per_timestep(regression_data,
+                                                              regressors_fitted):
+    X, _ = regression_data
+    plain, fixed = regressors_fitted
+    assert plain.n_features_in_ == X.shape[1]  # the defect
+    assert fixed.n_features_in_ == X.shape[2]
 
 
-def test_regressor_predict_does_not_go_through_model_predict(regression_data):
-    X, y = regression_data
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("model.predict was called")
-
-    plain = plain_regressor().fit(X, y)
-    plain.model_.predict = forbidden
-    with pytest.raises(AssertionError, match="model.predict was called"):
-        plain.predict(X)  # the defect
-    fixed = tiny_regressor().fit(X, y)
+def test_regressor_predict_does_not_go_through_model_predict(regression_data,
+                                                             regressors_fitted):
+    X, _ = regression_data
+    plain, fixed = regressors_fitted
     expected = fixed.predict(X)
-    fixed.model_.predict = forbidden
-    np.testing.assert_allclose(fixed.predict(X), expected, rtol=1e-6)
+    for estimator in regressors_fitted:
+        forbid_model_predict(estimator)
+    try:
+        with pytest.raises(AssertionError, match="model.predict was called"):
+            plain.predict(X)  # the defect
+        np.testing.assert_allclose(fixed.predict(X), expected, rtol=1e-6)
+    finally:
+        for estimator in regressors_fitted:
+            allow_model_predict(estimator)
 
 
 def test_regressor_get_params_lists_only_constructor_parameters():
