@@ -288,13 +288,14 @@ def test_training_ratios_are_per_round_and_contestants_alternate(monkeypatch, tm
 def test_every_defaults_candidate_and_preset_is_a_valid_setting():
     from benchmarks._models import RNN_PRESETS
     from benchmarks.defaults import CANDIDATES, candidate_specs
-    from sklearn_rnn._network import conv_blocks
+    from sklearn_rnn._network import resolve_conv_filters, resolve_conv_stride
 
     for spec in [*candidate_specs(list(CANDIDATES)), *RNN_PRESETS.values()]:
         final = spec.make(0)[-1]
         for _, clf in getattr(final, "estimators", [("", final)]):
             clf._validate_params()
-            conv_blocks(clf.conv_filters, clf.conv_kernel_size, clf.conv_stride)
+            resolve_conv_stride(resolve_conv_filters(clf.conv_filters, tokens=False),
+                                clf.conv_kernel_size, clf.conv_stride, [100])
 
 
 def test_ensemble_preset_members_never_share_a_seed_across_benchmark_seeds():
