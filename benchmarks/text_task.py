@@ -13,6 +13,7 @@ import datetime
 import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -104,8 +105,6 @@ def write_markdown(results, path):
                 f"| {name} | {epochs} | {acc.mean():.3f} ± {acc.std():.3f} | "
                 f"{acc.min():.3f} | {np.median([r['fit_seconds'] for r in rows]):.1f} | "
                 f"{rows[0]['conv_stride_']} |")
-    from pathlib import Path
-
     Path(path).write_text("\n".join(lines) + "\n")
 
 

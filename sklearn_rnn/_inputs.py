@@ -43,8 +43,7 @@ class SequenceInputMixin:
         self._validate_params()
         self._check_routed_params()
         prefer_single_threaded_ops()  # before the first model starts TensorFlow
-        conv_blocks(resolve_conv_filters(self.conv_filters, tokens=self._uses_tokens()),
-                    self.conv_kernel_size,
+        conv_blocks(self._conv_filters(), self.conv_kernel_size,
                     1 if self.conv_stride == "auto" else self.conv_stride)
         if self.embedding_dim is None and self.vocab_size is not None:
             raise ValueError(
@@ -101,14 +100,16 @@ class SequenceInputMixin:
     def _uses_tokens(self):
         return self.embedding_dim is not None
 
+    def _conv_filters(self):
+        return resolve_conv_filters(self.conv_filters, tokens=self._uses_tokens())
+
     def _check_sequences(self, X, *, reset):
         seqs = X if hasattr(X, "n_features") else check_sequences(
             X, tokens=self._uses_tokens()
         )
         if reset:
             self._fit_ragged = seqs.ragged
-            self.conv_filters_ = resolve_conv_filters(self.conv_filters,
-                                                      tokens=self._uses_tokens())
+            self.conv_filters_ = self._conv_filters()
             self.conv_stride_ = resolve_conv_stride(
                 self.conv_filters_, self.conv_kernel_size, self.conv_stride, seqs.lengths)
             if self._uses_tokens():
