@@ -31,7 +31,14 @@ SYNTHETIC_PARAMS = dict(
 """``make_sequence_classification`` settings of the synthetic task; split 50/50,
 stratified (``train_test_split(random_state=0)``)."""
 
+RAGGED = "ACSF1Ragged"
+RAGGED_PARAMS = dict(min_length=100, max_length=1344, min_gain=3e-5, max_gain=100.0,
+                     crops_per_series=3, random_state=0)
+"""How ``ACSF1Ragged`` is cut from ACSF1 (see :func:`ragged_recordings`)."""
+
 ALL_DATASETS = (*AEON_DATASETS, SYNTHETIC)
+EXTRA_DATASETS = (RAGGED,)
+"""Run only when named (``--datasets``): not part of the default or quick runs."""
 
 REGRESSION_DATASETS = ("Covid3Month", "CardanoSentiment")
 """Every regression dataset aeon 1.x ships inside the package (loads offline)."""
@@ -104,10 +111,11 @@ def load_dataset(name):
     """Load one benchmark dataset by name (offline)."""
     if name == SYNTHETIC:
         return _synthetic()
+    if name == RAGGED:
+        return _ragged_acsf1()
     if name not in AEON_DATASETS:
-        raise ValueError(
-            f"Unknown dataset {name!r}; choose from {', '.join(ALL_DATASETS)}."
-        )
+        raise ValueError(f"Unknown dataset {name!r}; choose from "
+                         f"{', '.join((*ALL_DATASETS, *EXTRA_DATASETS))}.")
     from aeon.datasets import load_classification
 
     X_train, y_train = load_classification(name, split="train")
@@ -126,6 +134,48 @@ def _synthetic():
         X, y, test_size=0.5, stratify=y, random_state=0
     )
     return Dataset(SYNTHETIC, X_train, y_train, X_test, y_test)
+
+
+def ragged_recordings(X, y, *, min_length, max_length, min_gain, max_gain,
+                      crops_per_series, random_state):
+    """Variable-length recordings on scales that span orders of magnitude, cut from
+    equal-length series: each series gives ``crops_per_series`` windows of a
+    log-uniform length in ``[min_length, max_length]`` at a uniform start, each
+    window multiplied by a log-uniform gain in ``[min_gain, max_gain]`` and shifted
+    by an offset of the same size (a sensor's units and zero). The class does not
+    depend on the gain: only the shape of the window carries it.
+
+    ``X`` is channels last ``(n, length, channels)``; returns a list of
+    ``(length_i, channels)`` float32 arrays and the repeated labels.
+    """
+    rng = np.random.default_rng(random_state)
+    n, length = X.shape[:2]
+    seqs, labels = [], []
+    for i in range(n):
+        for _ in range(crops_per_series):
+            size = int(np.exp(rng.uniform(np.log(min_length),
+                                          np.log(min(max_length, length) + 1))))
+            size = min(size, length)
+            start = int(rng.integers(0, length - size + 1))
+            gain = np.exp(rng.uniform(np.log(min_gain), np.log(max_gain)))
+            offset = gain * rng.normal()
+            seqs.append((X[i, start:start + size] * gain + offset).astype(np.float32))
+            labels.append(y[i])
+    return seqs, np.asarray(labels)
+
+
+def _ragged_acsf1():
+    """ACSF1 (home appliances' power over a day, 10 classes) as variable-length
+    recordings on scales six orders of magnitude apart (:func:`ragged_recordings`,
+    ``RAGGED_PARAMS``), cut from the official train and test splits separately."""
+    acsf1 = load_dataset("ACSF1")
+    params = dict(RAGGED_PARAMS)
+    seed = params.pop("random_state")
+    X_train, y_train = ragged_recordings(acsf1.X_train, acsf1.y_train,
+                                         random_state=seed, **params)
+    X_test, y_test = ragged_recordings(acsf1.X_test, acsf1.y_test,
+                                       random_state=seed + 1, **params)
+    return Dataset(RAGGED, X_train, y_train, X_test, y_test)
 
 
 def load_regression_dataset(name):

@@ -48,7 +48,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from . import _report  # noqa: E402
 from ._data import (  # noqa: E402
     ALL_DATASETS,
+    EXTRA_DATASETS,
     LONG_DATASETS,
+    RAGGED,
+    RAGGED_PARAMS,
     SYNTHETIC,
     SYNTHETIC_PARAMS,
     Dataset,
@@ -116,6 +119,18 @@ def _with_overrides(spec, overrides):
                       {**spec.params, **overrides})
 
 
+def _per_sequence(spec):
+    """A spec whose ``SequenceScaler`` scales each series on its own
+    (``per_sequence=True``, the UCR/UEA convention) instead of each feature over
+    the training set."""
+
+    def make(seed, epochs=None):
+        return spec.make(seed, epochs).set_params(sequencescaler__per_sequence=True)
+
+    return type(spec)(spec.name, make, spec.stochastic, spec.family, spec.description,
+                      spec.params)
+
+
 def fit_and_score(data, spec, seed, epochs=None):
     """Fit one model on the training split and score it on the test split."""
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
@@ -155,7 +170,8 @@ def _last_train_accuracy(estimator):
 
 
 def run_benchmark(datasets, models, seeds, *, epochs=None, csv_path=None, done=(),
-                  overrides=None, long_seeds=None, warm_up=True, log=print):
+                  overrides=None, long_seeds=None, per_sequence=False, warm_up=True,
+                  log=print):
     """Fit every model on every dataset, once per seed (once for deterministic
     models), and return the rows; each row is appended to ``csv_path`` as soon as
     it exists.
@@ -175,11 +191,15 @@ def run_benchmark(datasets, models, seeds, *, epochs=None, csv_path=None, done=(
     long_seeds : int or None
         Number of seeds for neural networks on the long datasets (OSULeaf, ACSF1);
         None: all of ``seeds``.
+    per_sequence : bool
+        Every model's ``SequenceScaler`` scales each series on its own.
     """
     # tf.function retracing warnings: expected, every fit builds a new model.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     specs = [MODELS[m] if isinstance(m, str) else m for m in models]
     specs = [_with_overrides(s, (overrides or {}).get(s.name)) for s in specs]
+    if per_sequence:
+        specs = [_per_sequence(s) for s in specs]
     seeds = list(seeds)
     def seeds_for(dataset, spec):
         if not spec.stochastic:
@@ -223,7 +243,7 @@ def run_benchmark(datasets, models, seeds, *, epochs=None, csv_path=None, done=(
 # ----------------------------------------------------------------- summary
 def summary_markdown(rows, *, datasets, models, seeds, epochs, command, machine,
                      wall_seconds, quick, overrides=None, dataset_info=None,
-                     long_seeds=None):
+                     long_seeds=None, per_sequence=False):
     from ._report import machine_markdown, metric_table, ordered
 
     datasets = ordered([r["dataset"] for r in rows], datasets)
@@ -244,8 +264,11 @@ def summary_markdown(rows, *, datasets, models, seeds, epochs, command, machine,
                "takes minutes there); the baselines with all seeds."]
               if long_seeds and len(seeds) > long_seeds
               and any(d in datasets for d in LONG_DATASETS) else []),
-            "- Every model starts with `SequenceScaler` (per-channel standardisation "
-            "fitted on the training split).",
+            ("- Every model starts with `SequenceScaler(per_sequence=True)` (each "
+             "series and channel to zero mean and unit variance over its own steps, "
+             "the UCR/UEA convention)." if per_sequence else
+             "- Every model starts with `SequenceScaler` (per-channel standardisation "
+             "fitted on the training split)."),
             "- Epochs: " + (f"every neural network capped at {epochs} epochs"
                             if epochs else "each model's own setting") + "."
             + (f" Quick-mode changes: {overrides}." if overrides else ""),
@@ -259,6 +282,12 @@ def summary_markdown(rows, *, datasets, models, seeds, epochs, command, machine,
             f"- {SYNTHETIC}: `make_sequence_classification({_kwargs(SYNTHETIC_PARAMS)})`, "
             "split 50/50 stratified; the class is the order of three events, so models "
             "must read the order; its minority class is 5% (see balanced accuracy).",
+            *([f"- {RAGGED}: variable-length recordings on scales six orders of "
+               "magnitude apart, cut from ACSF1's official train and test splits "
+               f"(`benchmarks._data.ragged_recordings({_kwargs(RAGGED_PARAMS)})`): "
+               "each series gives 3 windows of log-uniform length, each multiplied by "
+               "a log-uniform gain and shifted by an offset of the same size; only "
+               "the shape carries the class."] if RAGGED in datasets else []),
             ""]
     if dataset_info:
         out += ["| dataset | train | test | length | channels | classes | smallest class "
@@ -381,7 +410,8 @@ def build_parser(prog="python -m benchmarks"):
                         help=f"datasets {', '.join(QUICK_DATASETS)}; seed 0; neural "
                              f"networks capped at {QUICK_EPOCHS} epochs")
     parser.add_argument("--datasets", help="comma-separated (default: all, or the quick "
-                                           f"ones). Known: {', '.join(ALL_DATASETS)}")
+                                           f"ones). Known: {', '.join(ALL_DATASETS)}; "
+                                           f"on request: {', '.join(EXTRA_DATASETS)}")
     parser.add_argument("--models", help="comma-separated (default: all). Known: "
                                          f"{', '.join(MODELS)}")
     parser.add_argument("--seeds", help="a number of seeds (3 = seeds 0,1,2) or a "
@@ -400,6 +430,10 @@ def build_parser(prog="python -m benchmarks"):
     parser.add_argument("--resume", action="store_true",
                         help="keep the rows already in the CSV and run only the "
                              "missing fits")
+    parser.add_argument("--per-sequence", action="store_true",
+                        help="every model's SequenceScaler scales each series on its "
+                             "own (per_sequence=True) instead of each feature over the "
+                             "training split")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
     return parser
 
@@ -409,7 +443,8 @@ def main(argv=None, *, prog="python -m benchmarks", default_models=None,
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(prog).parse_args(argv)
     all_models = list(default_models or MODELS)
-    datasets = (_parse_list(args.datasets, ALL_DATASETS, "datasets") if args.datasets
+    datasets = (_parse_list(args.datasets, (*ALL_DATASETS, *EXTRA_DATASETS), "datasets")
+                if args.datasets
                 else list(QUICK_DATASETS if args.quick else ALL_DATASETS))
     models = (_parse_list(args.models, list(MODELS), "models") if args.models
               else [m for m in all_models if m in QUICK_MODELS or not args.quick])
@@ -441,7 +476,7 @@ def main(argv=None, *, prog="python -m benchmarks", default_models=None,
         f"seeds {seeds}, epochs cap {epochs}; writing {csv_path}")
     rows = run_benchmark(datasets, models, seeds, epochs=epochs, csv_path=csv_path,
                          done=done, overrides=overrides, long_seeds=args.long_seeds,
-                         log=log)
+                         per_sequence=args.per_sequence, log=log)
     rows = previous + rows
     wall = time.perf_counter() - started
     info = {}
@@ -450,7 +485,8 @@ def main(argv=None, *, prog="python -m benchmarks", default_models=None,
     md = summary_markdown(rows, datasets=datasets, models=models, seeds=seeds,
                           epochs=epochs, command=command, machine=machine,
                           wall_seconds=wall, quick=args.quick, overrides=overrides,
-                          dataset_info=info, long_seeds=args.long_seeds)
+                          dataset_info=info, long_seeds=args.long_seeds,
+                          per_sequence=args.per_sequence)
     md_path = out / f"{name}.md"
     png_path = out / f"{name}.png"
     if not args.no_plot:

@@ -16,8 +16,19 @@ if importlib.util.find_spec("benchmarks") is None:  # plain `pytest` from elsewh
 
 from benchmarks import _report  # noqa: E402
 from benchmarks.__main__ import main as benchmarks_main  # noqa: E402
-from benchmarks._data import AEON_DATASETS, Dataset, load_dataset  # noqa: E402
-from benchmarks.accuracy import _parse_seeds, run_benchmark, summary_markdown  # noqa: E402
+from benchmarks._data import (  # noqa: E402
+    AEON_DATASETS,
+    RAGGED,
+    Dataset,
+    load_dataset,
+    ragged_recordings,
+)
+from benchmarks.accuracy import (  # noqa: E402
+    _parse_seeds,
+    _per_sequence,
+    run_benchmark,
+    summary_markdown,
+)
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +196,48 @@ def test_aeon_regression_datasets_load_offline_channels_last():
 def test_parse_seeds():
     assert _parse_seeds("3") == [0, 1, 2]
     assert _parse_seeds("4,7") == [4, 7]
+
+
+def test_ragged_recordings_vary_in_length_and_scale_but_keep_the_shape():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4, 200, 2)).astype(np.float32)
+    y = np.array(["a", "b", "c", "d"])
+    seqs, labels = ragged_recordings(X, y, min_length=20, max_length=150, min_gain=1e-4,
+                                     max_gain=1e2, crops_per_series=25, random_state=0)
+    assert len(seqs) == 100 and list(labels) == [c for c in y for _ in range(25)]
+    lengths = np.array([len(s) for s in seqs])
+    assert lengths.min() >= 20 and lengths.max() <= 151 and len(set(lengths)) > 50
+    scales = np.array([s.std() for s in seqs])
+    assert np.percentile(scales, 95) / np.percentile(scales, 5) > 1e3
+    # Each window is an affine copy of a window of its source series.
+    first = seqs[0]
+    for start in range(200 - len(first) + 1):
+        window = X[0, start:start + len(first)]
+        gain = first.std() / window.std()
+        if np.allclose((first - first.mean()) / gain, window - window.mean(), atol=1e-3):
+            break
+    else:
+        raise AssertionError("the first recording is no affine copy of a window")
+    assert ragged_recordings(X, y, min_length=20, max_length=150, min_gain=1e-4,
+                             max_gain=1e2, crops_per_series=25, random_state=0)[0][7] \
+        .tobytes() == seqs[7].tobytes()
+
+
+def test_per_sequence_option_scales_each_series_in_every_model():
+    from benchmarks._models import MODELS
+
+    for name in ("rnn_default", "rnn_ensemble5", "dtw_1nn", "minirocket", "keras_by_hand"):
+        assert _per_sequence(MODELS[name]).make(0).named_steps["sequencescaler"].per_sequence
+        assert not MODELS[name].make(0).named_steps["sequencescaler"].per_sequence
+
+
+def test_ragged_acsf1_is_variable_length_on_scales_orders_of_magnitude_apart():
+    pytest.importorskip("aeon")
+    data = load_dataset(RAGGED)
+    assert data.variable_length and data.info["n_classes"] == 10
+    assert data.info["n_train"] == data.info["n_test"] == 300
+    scales = np.array([x.std() for x in data.X_train])
+    assert np.percentile(scales, 95) / np.percentile(scales, 5) > 1e5
 
 
 def test_aeon_datasets_load_offline_channels_last():
