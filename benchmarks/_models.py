@@ -125,6 +125,10 @@ RNN_PRESETS = {
         "probabilities", n_members=5),
     "rnn_gru": rnn_spec(
         "rnn_gru", "GRU, otherwise the package defaults", cell_type="gru"),
+    "rnn_best_epoch": rnn_spec(
+        "rnn_best_epoch", "the package defaults keeping the weights of the epoch with "
+        "the lowest training loss (restore_best_weights=True)",
+        restore_best_weights=True),
     "rnn_stride1": rnn_spec(
         "rnn_stride1", "the package defaults with stride 1 in every front-end block "
         "(no downsampling)", conv_stride=1),

@@ -27,6 +27,12 @@ install. The full run: all nine datasets, seeds 0, 1, 2 (neural networks on the
 long OSULeaf and ACSF1: seed 0 only unless ``--long-seeds 0``), every model at its
 own settings.
 
+On request only: ``--datasets ACSF1Ragged``, variable-length recordings whose
+scales span six orders of magnitude, cut from ACSF1 (``_data.ragged_recordings``).
+``--per-sequence`` puts every model behind ``SequenceScaler(per_sequence=True)``
+(each series on its own scale, the UCR/UEA convention) instead of the scaler fitted
+over the training split.
+
 Output (``--out``, default ``benchmarks/results/``): ``accuracy.csv`` (one row per
 fit, written as it goes), ``accuracy.md`` (tables of mean ± std over seeds, the
 machine, the command) and ``accuracy.png``; ``accuracy_quick.*`` with ``--quick``.
@@ -279,9 +285,10 @@ def summary_markdown(rows, *, datasets, models, seeds, epochs, command, machine,
             "variable-length series as they are (aeon supports unequal length); "
             "RNNSequenceClassifier pads and masks internally; keras_by_hand pads and "
             "uses a `Masking` layer.",
-            f"- {SYNTHETIC}: `make_sequence_classification({_kwargs(SYNTHETIC_PARAMS)})`, "
-            "split 50/50 stratified; the class is the order of three events, so models "
-            "must read the order; its minority class is 5% (see balanced accuracy).",
+            *([f"- {SYNTHETIC}: `make_sequence_classification("
+               f"{_kwargs(SYNTHETIC_PARAMS)})`, split 50/50 stratified; the class is "
+               "the order of three events, so models must read the order; its minority "
+               "class is 5% (see balanced accuracy)."] if SYNTHETIC in datasets else []),
             *([f"- {RAGGED}: variable-length recordings on scales six orders of "
                "magnitude apart, cut from ACSF1's official train and test splits "
                f"(`benchmarks._data.ragged_recordings({_kwargs(RAGGED_PARAMS)})`): "
