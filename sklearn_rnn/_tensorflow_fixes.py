@@ -140,7 +140,11 @@ def build_loss_and_metrics(model, y):
     """Build ``model``'s compiled loss and metrics from the first row of the
     targets ``y`` (before ``fit``), so that its first train step creates no
     variables and TensorFlow traces it once. Nothing to do on other backends or
-    when they are built already."""
+    when they are built already.
+
+    Some metrics create their state only at their first update, after the
+    container is built (``R2Score``: one variable per output); they get one update
+    here, which ``reset_state`` then zeroes."""
     if keras.backend.backend() != "tensorflow":
         return
     y_true = y[:1]
@@ -149,3 +153,8 @@ def build_loss_and_metrics(model, y):
                       getattr(model, "_compile_metrics", None)):
         if container is not None and not container.built:
             container.build(y_true, y_pred)
+    metrics = getattr(model, "_compile_metrics", None)
+    if metrics is not None and any(getattr(m, "_built", True) is False
+                                   for m in metrics.metrics):
+        metrics.update_state(y_true, y_pred)
+        metrics.reset_state()

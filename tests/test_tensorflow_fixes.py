@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import ONE_DIRECTION
 
-from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
 from sklearn_rnn._tensorflow_fixes import build_loss_and_metrics, release_graphs_with_model
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
@@ -116,6 +116,42 @@ def test_fix_built_loss_and_metrics_trace_the_train_step_once():
     assert set(history) == {"loss", "accuracy"}
 
 
+def small_compiled_regression_model():
+    model = keras.Sequential([keras.Input((None, 2)), keras.layers.LSTM(2),
+                              keras.layers.Dense(1)])
+    model.compile("adam", "mse", metrics=[keras.metrics.R2Score()])
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def test_defect_r2_score_creates_its_state_inside_the_first_train_step():
+    X, y = np.zeros((8, 5, 2), "float32"), np.arange(8, dtype="float32")
+    model = small_compiled_regression_model()
+    model._compile_loss.build(y[:1], keras.ops.zeros((1, 1)))
+    model._compile_metrics.build(y[:1], keras.ops.zeros((1, 1)))  # the containers only
+    assert traces_of_train_step(
+        model, lambda: model.fit(X, y, epochs=1, batch_size=8, verbose=0)) == 2
+
+
+def test_fix_r2_score_is_built_before_fit_and_starts_from_zero():
+    X, y = np.zeros((8, 5, 2), "float32"), np.arange(8, dtype="float32")
+    model, reference = small_compiled_regression_model(), small_compiled_regression_model()
+    reference.set_weights(model.get_weights())
+    build_loss_and_metrics(model, y)
+    r2 = model._compile_metrics.metrics[0]
+    assert r2._built and float(np.sum(keras.ops.convert_to_numpy(r2.count))) == 0.0
+    history = {}
+
+    def fit():
+        history.update(model.fit(X, y, epochs=1, batch_size=8, verbose=0,
+                                 shuffle=False).history)
+
+    assert traces_of_train_step(model, fit) == 1
+    expected = reference.fit(X, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    np.testing.assert_allclose(history["r2_score"], expected.history["r2_score"],
+                               rtol=1e-5)
+
+
 def test_the_estimator_traces_its_train_step_once(monkeypatch):
     traces = []
     original = keras.Model.train_step
@@ -128,3 +164,5 @@ def test_the_estimator_traces_its_train_step_once(monkeypatch):
     X, y = np.zeros((8, 5, 2), "float32"), np.arange(8) % 2
     RNNSequenceClassifier(units=2, epochs=2, batch_size=8, **ONE_DIRECTION).fit(X, y)
     assert len(traces) == 1
+    RNNSequenceRegressor(units=2, epochs=2, batch_size=8, **ONE_DIRECTION).fit(X, 1.0 * y)
+    assert len(traces) == 2
