@@ -135,6 +135,21 @@ RNN_PRESETS = {
 }
 
 
+def _rnn_padded(seed, epochs=None):
+    from sklearn_rnn import RNNSequenceClassifier
+
+    kwargs = {} if epochs is None else {"epochs": epochs}
+    return make_pipeline(SequenceScaler(), padder(),
+                         RNNSequenceClassifier(random_state=seed, **kwargs))
+
+
+RNN_PRESETS["rnn_padded"] = ModelSpec(
+    "rnn_padded", _rnn_padded, True, "rnn",
+    "the package defaults on series padded at the end with 0 to the longest training "
+    "series (SequencePadder, as for MiniRocket) instead of masked: the network sees "
+    "where each series ends")
+
+
 # ------------------------------------------------------- the network by hand
 class KerasByHand(ClassifierMixin, BaseEstimator):
     """``rnn_no_front_end`` (the defaults before the front-end) written directly in Keras 3,
