@@ -129,6 +129,13 @@ RNN_PRESETS = {
         "rnn_best_epoch", "the package defaults keeping the weights of the epoch with "
         "the lowest training loss (restore_best_weights=True)",
         restore_best_weights=True),
+    "rnn_length_batches": rnn_spec(
+        "rnn_length_batches", "the package defaults, always batching variable-length "
+        "series by length (length_buckets=True, the behaviour of sklearn_rnn 0.1)",
+        length_buckets=True),
+    "rnn_length_feature": rnn_spec(
+        "rnn_length_feature", "the package defaults with each series' length as an "
+        "input of the output layer (length_feature=True)", length_feature=True),
     "rnn_stride1": rnn_spec(
         "rnn_stride1", "the package defaults with stride 1 in every front-end block "
         "(no downsampling)", conv_stride=1),

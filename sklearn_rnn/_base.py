@@ -62,6 +62,7 @@ class BaseRNNSequenceEstimator(SequenceInputMixin, TrainingMixin, PredictionBatc
             "vocab_size": vocab_size,
             "mask_value": None if self._uses_tokens() else self._model_mask_value(),
             "pool_in_loop": not gpu_available(),
+            "length_scaling": self._length_scaling,
         }
         model = build_network(params, network_meta)
         self._compile(model, self.learning_rate)

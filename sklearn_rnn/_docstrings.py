@@ -57,6 +57,14 @@ NETWORK_PARAMETERS_DOC = """\
         median length: stride 1 in every block below 64 steps (short events,
         sentences of tokens: no step is blurred), else 2 in the first two blocks
         and 1 after. ``conv_stride_`` holds the strides used.
+    length_feature : bool or "auto", default=False
+        Give the output layer each sequence's length (the standardised log of its
+        number of unmasked steps) beside the pooled vector: masking hides where a
+        sequence ends. ``"auto"``: on when the training sequences are masked and
+        differ in length. Off by default: on PickupGestureWiimoteZ, whose
+        gestures' durations differ by class, it did not raise the accuracy
+        (``benchmarks/results/length_buckets.md``). ``length_feature_`` says
+        whether it is used.
     dense_units : int or None, default=None
         Units of an optional hidden ReLU layer before the output layer.
     dropout : float in [0, 1), default=0.0
@@ -110,6 +118,19 @@ NETWORK_PARAMETERS_DOC = """\
         classifiers train (``min(n / 10, 16)``, Fawaz et al. 2019).
     shuffle : bool, default=True
         Shuffle the training sequences every epoch.
+    length_buckets : bool or "auto", default="auto"
+        For masked sequences of different lengths: batch sequences of similar
+        length (True), so that each batch is padded only to its own longest
+        sequence and little time goes to padding, or draw batches at random
+        (False; each still padded only to its own longest). Sorting by length also
+        sorts the targets when the length depends on them, and batches of one
+        class train badly (the front-end's batch statistics then differ between
+        training and prediction): on PickupGestureWiimoteZ, 0.660 with length
+        batches against 0.733 with random ones (3 seeds,
+        ``benchmarks/results/length_buckets.md``). ``"auto"`` batches by length
+        unless length-sorted batches would keep less than 80% of the target
+        variation random batches keep. ``length_buckets_`` says what the last fit
+        did.
     early_stopping : bool, default=False
         Hold out a $split ``validation_fraction`` of the training
         data and stop when the validation loss has not improved by ``tol`` for
@@ -184,6 +205,9 @@ SHARED_ATTRIBUTES_DOC = """\
     conv_stride_ : tuple of int or None
         The stride of each front-end block (``conv_stride="auto"`` resolved);
         None without a front-end.
+    length_feature_ : bool
+        Whether the network sees each sequence's length (``length_feature="auto"``
+        resolved).
     model_ : keras.Model
         The fitted network.
     n_iter_ : int
@@ -199,6 +223,9 @@ SHARED_ATTRIBUTES_DOC = """\
         Whether the last fit's train step ran XLA-compiled.
     batch_size_ : int
         The batch size of the last fit (``batch_size="auto"`` resolved).
+    length_buckets_ : bool
+        Whether the last fit batched sequences by length
+        (``length_buckets="auto"`` resolved; False for equal lengths).
 """
 
 

@@ -34,6 +34,7 @@ from ._recalibration import recalibrate_front_end
 from ._scikeras_fixes import host_seed, keras_seed
 from ._tensorflow_fixes import release_graphs_with_model
 from ._training import (
+    SORTED_TARGET_SHARE,
     BestTrainingEpoch,
     DivergenceGuard,
     LearningRateLogger,
@@ -42,6 +43,7 @@ from ._training import (
     divergence_error,
     early_stopping_callback,
     fit_on_batches,
+    target_share_in_length_batches,
 )
 from .schedules import resolve_schedule
 
@@ -193,6 +195,7 @@ class TrainingMixin:
         """
         lengths = self._lengths(X)
         bucketed = self._is_masked() and lengths.min() < X.shape[1]
+        self.length_buckets_ = bool(bucketed and self._batches_by_length(lengths, y))
         if self.augmentation is None and not bucketed:
             partial = len(X) % self.batch_size_ and len(X) > self.batch_size_
             return ({"x": X, "y": y, "sample_weight": sample_weight,
@@ -202,9 +205,22 @@ class TrainingMixin:
             X, y, sample_weight, lengths, batch_size=self.batch_size_,
             shuffle=self.shuffle, seed=seed,
             augmenter=self.augmentation, bucketed=bucketed,
+            by_length=self.length_buckets_,
             compiled=self._compiles_every_shape(),
         )
         return {"x": batches}, batches.padded_steps(), len(batches.widths()) + 1
+
+    def _batches_by_length(self, lengths, y):
+        """``length_buckets`` resolved: ``"auto"`` batches by length unless that
+        would sort the targets too (:func:`~._training.target_share_in_length_batches`)."""
+        if self.length_buckets != "auto":
+            return bool(self.length_buckets)
+        Y = np.asarray(y)
+        if self._TASK == "classification" and (Y.ndim == 1 or Y.shape[1] == 1):
+            codes = Y.reshape(-1).astype(int)
+            Y = np.eye(codes.max() + 1)[codes]
+        share = target_share_in_length_batches(lengths, Y, self.batch_size_)
+        return share >= SORTED_TARGET_SHARE
 
     def _compiles_every_shape(self):
         """Whether each batch shape gets its own compilation: JAX (unless

@@ -112,6 +112,7 @@ class SequenceInputMixin:
             self.conv_filters_ = self._conv_filters()
             self.conv_stride_ = resolve_conv_stride(
                 self.conv_filters_, self.conv_kernel_size, self.conv_stride, seqs.lengths)
+            self.length_feature_, self._length_scaling = self._resolve_length_feature(seqs)
             if self._uses_tokens():
                 self.vocab_size_ = self._infer_vocab_size(seqs)
             else:
@@ -125,6 +126,20 @@ class SequenceInputMixin:
         if self._uses_tokens():
             seqs = self._map_unknown_tokens(seqs)
         return seqs
+
+    def _resolve_length_feature(self, seqs):
+        """Whether the network sees each sequence's length (``length_feature="auto"``:
+        when masked training sequences differ in length), and the mean and scale of
+        the training log lengths that standardise it (None when it does not)."""
+        lengths = np.asarray(seqs.lengths) if seqs.ragged else self._lengths(seqs.data)
+        if self.length_feature == "auto":
+            uses_length = bool(self._is_masked() and lengths.min() != lengths.max())
+        else:
+            uses_length = bool(self.length_feature)
+        if not uses_length:
+            return False, None
+        log_lengths = np.log(np.maximum(lengths, 1))
+        return True, (float(log_lengths.mean()), float(log_lengths.std()) or 1.0)
 
     def _valid_step_mean(self, seqs):
         """Each feature's mean over the unmasked steps of float sequences: the

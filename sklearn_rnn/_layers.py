@@ -35,6 +35,41 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
         return (input_shape[0], input_shape[2])
 
 
+@keras.saving.register_keras_serializable(package="sklearn_rnn")
+class SequenceLength(keras.layers.Layer):
+    """Each sequence's number of unmasked steps, as one standardised feature:
+    ``(log(n) - mean) / scale``, shape ``(batch, 1)``.
+
+    Masking makes the network blind to where a sequence ends; where the length
+    carries the class (a gesture's duration), this gives it back.
+
+    Parameters
+    ----------
+    mean, scale : float
+        Of the log lengths of the training sequences.
+    """
+
+    def __init__(self, mean=0.0, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.mean = float(mean)
+        self.scale = float(scale)
+
+    def call(self, inputs, mask=None):
+        steps = ops.ones_like(inputs[:, :, 0]) if mask is None else mask
+        n = ops.sum(ops.cast(steps, "float32"), axis=1, keepdims=True)
+        return (ops.log(ops.maximum(n, 1.0)) - self.mean) / self.scale
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "mean": self.mean, "scale": self.scale}
+
+
 def _fused_on_torch(layer, sequences, initial_state, mask, training):
     """On the PyTorch backend, the layer's loop over time on PyTorch's fused kernel
     (:mod:`._torch_backend`); None elsewhere, or where that kernel cannot run it."""

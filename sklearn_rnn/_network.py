@@ -9,7 +9,7 @@ from numbers import Integral
 import keras
 import numpy as np
 
-from ._layers import CELLS, POOLED_CELLS, MaskedConvBlock, MaskedGlobalMaxPooling1D
+from ._layers import CELLS, POOLED_CELLS, MaskedConvBlock, MaskedGlobalMaxPooling1D, SequenceLength
 
 
 def _l2(value):
@@ -123,7 +123,10 @@ def build_network(params, meta):
         (:class:`~._layers.PooledLSTM`) instead of returning its output sequence to
         a pooling layer. Both compute the same function with the same weights; the
         loop is faster under XLA, the separate layer keeps Keras' cuDNN kernels
-        possible on a GPU.
+        possible on a GPU. Optionally ``length_scaling``: None (the default), or
+        the ``(mean, scale)`` of the training sequences' log lengths, to give the
+        head each sequence's standardised log length beside the pooled vector
+        (:class:`~._layers.SequenceLength`).
 
     Returns
     -------
@@ -148,6 +151,10 @@ def build_network(params, meta):
         x = inputs
         if meta["mask_value"] is not None:
             x = keras.layers.Masking(mask_value=meta["mask_value"], name="masking")(x)
+    length = None
+    if meta.get("length_scaling") is not None:
+        mean, scale = meta["length_scaling"]
+        length = SequenceLength(mean, scale, name="sequence_length")(x)
     if params["spatial_dropout"]:
         x = keras.layers.SpatialDropout1D(params["spatial_dropout"])(x)
     blocks = conv_blocks(params["conv_filters"], params["conv_kernel_size"],
@@ -187,6 +194,8 @@ def build_network(params, meta):
         if params["dropout"]:
             x = keras.layers.Dropout(params["dropout"])(x)
 
+    if length is not None:
+        x = keras.layers.Concatenate(name="with_length")([x, length])
     if params["dense_units"]:
         x = keras.layers.Dense(
             params["dense_units"],

@@ -170,6 +170,34 @@ def bucket_length(length, compiled):
     return three_quarters if length <= three_quarters else power
 
 
+SORTED_TARGET_SHARE = 0.8
+"""``length_buckets="auto"`` batches by length unless length-sorted batches would
+keep less than this share of the target variation that random batches keep."""
+
+
+def target_share_in_length_batches(lengths, Y, batch_size):
+    """How much of the targets' variation length-sorted batches keep, relative to
+    random batches: about 1 when the length says nothing of the target, lower as
+    sorting by length sorts the targets too (one class per batch).
+
+    ``Y`` is ``(n_samples, n_columns)``: one-hot classes, or regression targets.
+    The variation is the variance of each column of ``Y`` (each scaled to unit
+    variance) inside a batch, summed over the columns and averaged over the
+    batches of ``batch_size`` sequences (weighted by size); random batches keep
+    ``1 - 1 / batch_size`` of the whole set's variance on average.
+    """
+    Y = np.asarray(Y, dtype=float).reshape(len(Y), -1)
+    spread = Y.std(axis=0)
+    Y = Y[:, spread > 0] / spread[spread > 0]
+    total = Y.shape[1]
+    if total == 0 or batch_size < 2:
+        return 1.0
+    order = np.argsort(lengths, kind="stable")
+    within = sum(len(batch) * Y[batch].var(axis=0).sum()
+                 for batch in np.array_split(order, range(batch_size, len(Y), batch_size)))
+    return float(within / len(Y) / total / (1 - 1 / batch_size))
+
+
 class SequenceBatches(keras.utils.PyDataset):
     """Training batches of padded sequences, each cut to its own length when
     ``bucketed``, and freshly augmented every time they are drawn when an
@@ -184,18 +212,22 @@ class SequenceBatches(keras.utils.PyDataset):
     augmenter : SequenceAugmenter or None
         Provides ``augment(X, lengths, rng)``.
     bucketed : bool
-        Batch sequences of similar length (sorted by length with random ties, in
-        batches drawn in random order every epoch; the short batch, if any, holds
-        the longest sequences) and pad each batch only to its
-        longest sequence (rounded by :func:`bucket_length`). Masking makes the
-        result independent of the padding.
+        Pad each batch only to its longest sequence (rounded by
+        :func:`bucket_length`). Masking makes the result independent of the
+        padding.
+    by_length : bool
+        With ``bucketed``: batch sequences of similar length (sorted by length with
+        random ties, in batches drawn in random order every epoch; the short
+        batch, if any, holds the longest sequences), which keeps the padding
+        small. Else batches are drawn at random, as without ``bucketed``.
     compiled : bool
         The train step is XLA-compiled: padded lengths come from a fixed set.
     """
 
     def __init__(self, X, y, sample_weight, lengths, *, batch_size, shuffle, seed,
-                 augmenter=None, bucketed=False, compiled=False):
+                 augmenter=None, bucketed=False, by_length=True, compiled=False):
         super().__init__()
+        self.by_length = by_length
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.lengths = np.asarray(lengths)
         self.augmenter = augmenter
@@ -216,7 +248,7 @@ class SequenceBatches(keras.utils.PyDataset):
 
     def _batches(self):
         n, size = len(self.X), self.batch_size
-        if not self.bucketed:
+        if not (self.bucketed and self.by_length):
             order = self.rng.permutation(n) if self.shuffle else np.arange(n)
             return [order[i:i + size] for i in range(0, n, size)]
         noise = self.rng.random(n) if self.shuffle else np.zeros(n)

@@ -7,7 +7,11 @@ from conftest import ONE_DIRECTION
 
 from sklearn_rnn import RNNSequenceClassifier
 from sklearn_rnn._network import build_network
-from sklearn_rnn._training import SequenceBatches, bucket_length
+from sklearn_rnn._training import (
+    SequenceBatches,
+    bucket_length,
+    target_share_in_length_batches,
+)
 
 PAD = -1e9
 
@@ -104,12 +108,13 @@ def test_variable_length_fit_trains_in_buckets_and_matches_pad_to_longest(monkey
 
     monkeypatch.setattr(SequenceBatches, "__getitem__", record)
     clf = RNNSequenceClassifier(units=3, epochs=2, batch_size=8, random_state=0,
-                                jit_compile=False, **ONE_DIRECTION).fit(X, y)
+                                length_buckets=True, jit_compile=False,
+                                **ONE_DIRECTION).fit(X, y)
     assert widths and max(widths) == lengths.max() and min(widths) < lengths.max() / 2
     # shuffle=False sees the same batches whatever the padding: bucketed training
     # ends where padding every batch to the longest sequence would.
     unshuffled = dict(units=3, epochs=2, batch_size=8, random_state=0, shuffle=False,
-                      jit_compile=False, **ONE_DIRECTION)
+                      length_buckets=True, jit_compile=False, **ONE_DIRECTION)
     bucketed = RNNSequenceClassifier(**unshuffled).fit(X, y)
     monkeypatch.setattr(SequenceBatches, "_width", lambda self, batch: self.X.shape[1])
     longest = RNNSequenceClassifier(**unshuffled).fit(X, y)
@@ -153,3 +158,45 @@ def test_bucketed_early_stopping_with_sample_weights_and_all_padding_rows():
     batches = SequenceBatches(X, y, None, (X != PAD).any(axis=2).sum(axis=1),
                               batch_size=8, shuffle=False, seed=0, bucketed=True)
     assert batches[0][0].shape[1] == 1
+
+
+def test_random_batches_mix_lengths_and_are_padded_to_their_own_longest():
+    lengths = np.random.default_rng(2).integers(5, 200, size=100)
+    X = padded(lengths)
+    batches = SequenceBatches(X, np.zeros(100), None, lengths, batch_size=10,
+                              shuffle=True, seed=0, bucketed=True, by_length=False)
+    spans = []
+    for i in range(len(batches)):
+        idx = batches.batches[i]
+        assert batches[i][0].shape[1] == lengths[idx].max()
+        spans.append(lengths[idx].max() - lengths[idx].min())
+    assert sorted(np.concatenate(batches.batches)) == list(range(100))
+    assert np.median(spans) > 100  # length-sorted batches span a few steps
+
+
+def test_target_share_is_low_only_when_the_length_sorts_the_targets():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(20, 400, size=200)
+    unrelated = np.eye(4)[rng.integers(0, 4, size=200)]
+    by_length = np.eye(4)[np.digitize(lengths, [100, 200, 300])]
+    assert target_share_in_length_batches(lengths, unrelated, 10) > 0.85
+    assert target_share_in_length_batches(lengths, by_length, 10) < 0.2
+    regression = np.c_[lengths * 1e6, rng.normal(size=200)]  # scale does not matter
+    assert 0.4 < target_share_in_length_batches(lengths, regression, 10) < 0.65
+    assert target_share_in_length_batches(lengths, np.ones((200, 1)), 10) == 1.0
+
+
+def test_length_buckets_auto_draws_random_batches_when_the_length_gives_the_class():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(3, 40, size=48)
+    X = [rng.normal(size=(n, 2)).astype("float32") for n in lengths]
+    options = dict(units=3, epochs=1, batch_size=8, random_state=0, **ONE_DIRECTION)
+    unrelated = rng.integers(0, 2, size=48)
+    assert RNNSequenceClassifier(**options).fit(X, unrelated).length_buckets_ is True
+    given_by_length = (lengths > 20).astype(int)
+    fitted = RNNSequenceClassifier(**options).fit(X, given_by_length)
+    assert fitted.length_buckets_ is False
+    forced = RNNSequenceClassifier(length_buckets=True, **options).fit(X, given_by_length)
+    assert forced.length_buckets_ is True
+    equal = RNNSequenceClassifier(**options).fit(rng.normal(size=(16, 5, 2)), unrelated[:16])
+    assert equal.length_buckets_ is False

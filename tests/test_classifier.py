@@ -394,6 +394,41 @@ def test_auto_stride_keeps_every_step_of_short_series_and_halves_long_ones():
     assert tiny(conv_filters=None, conv_stride="auto").fit(long, y[:12]).conv_stride_ is None
 
 
+def test_length_feature_auto_is_on_for_masked_sequences_of_different_lengths(data3d):
+    rng = np.random.default_rng(0)
+    lengths = [3, 6, 12] * 4
+    ragged = [rng.normal(size=(n, 2)) for n in lengths]
+    y = np.arange(12) % 2
+    assert tiny().fit(ragged, y).length_feature_ is False  # off by default
+    clf = tiny(length_feature="auto").fit(ragged, y)
+    log = np.log(lengths)
+    assert clf.length_feature_ is True
+    layer = clf.model_.get_layer("sequence_length")
+    assert (layer.mean, layer.scale) == pytest.approx((log.mean(), log.std()))
+    padded = np.full((12, 12, 2), -5.0)
+    for i, x in enumerate(ragged):
+        padded[i, :len(x)] = x
+    masked = tiny(mask_value=-5.0, length_feature="auto").fit(padded, y)
+    assert masked.length_feature_ is True
+    assert masked.model_.get_layer("sequence_length").mean == pytest.approx(log.mean())
+    X, y3 = data3d  # equal lengths: nothing to learn from the length
+    for clf, expected in ((tiny(length_feature="auto").fit(X, y3), False),
+                          (tiny(length_feature=True).fit(X, y3), True),
+                          (tiny(length_feature=False).fit(ragged, y), False)):
+        names = [layer.name for layer in clf.model_.layers]
+        assert clf.length_feature_ is expected
+        assert ("sequence_length" in names) is expected
+
+
+def test_length_feature_keeps_predictions_independent_of_the_padding():
+    rng = np.random.default_rng(1)
+    X = [rng.normal(size=(n, 2)) for n in [4, 9, 30] * 4]
+    clf = tiny(epochs=2, length_feature=True).fit(X, np.arange(12) % 3)
+    alone = clf.predict_proba(X[:1])
+    beside_a_long_one = clf.predict_proba([X[0], rng.normal(size=(60, 2))])[:1]
+    np.testing.assert_allclose(alone, beside_a_long_one, rtol=1e-5, atol=1e-6)
+
+
 def test_auto_front_end_on_float_sequences_only(fitted):
     X = [[1, 2, 3], [3, 2, 1, 4]] * 4
     y = [0, 1] * 4

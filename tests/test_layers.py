@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from sklearn_rnn._layers import MaskedConvBlock, PooledLSTM
+from sklearn_rnn._layers import MaskedConvBlock, PooledLSTM, SequenceLength
 from sklearn_rnn._network import (
     AUTO_STRIDE_MIN_STEPS,
     auto_conv_stride,
@@ -128,6 +128,46 @@ def test_conv_block_round_trips_through_its_config():
     clone = MaskedConvBlock.from_config(block.get_config())
     assert (clone.filters, clone.kernel_size, clone.stride) == (4, 3, 2)
     assert clone.kernel_regularizer.l2 == pytest.approx(0.1)
+
+
+def test_sequence_length_standardises_the_log_of_the_unmasked_steps():
+    X = padded_batch()  # 4, 7, 1 and 7 valid steps
+    masked = keras.layers.Masking(mask_value=PAD)
+    inputs = keras.Input((None, 2))
+    model = keras.Model(inputs, SequenceLength(mean=1.0, scale=0.5)(masked(inputs)))
+    expected = (np.log([4, 7, 1, 7]) - 1.0) / 0.5
+    np.testing.assert_allclose(model.predict_on_batch(X)[:, 0], expected, rtol=1e-6)
+    unmasked = keras.Model(inputs, SequenceLength()(inputs))
+    np.testing.assert_allclose(unmasked.predict_on_batch(X)[:, 0], np.log([7] * 4),
+                               rtol=1e-6)
+
+
+def test_sequence_length_round_trips_through_its_config():
+    clone = SequenceLength.from_config(SequenceLength(2.5, 0.25, name="n").get_config())
+    assert (clone.mean, clone.scale, clone.name) == (2.5, 0.25, "n")
+
+
+def test_network_with_length_scaling_gives_the_head_the_length():
+    meta = dict(n_features=2, n_outputs=3, vocab_size=None, mask_value=PAD,
+                length_scaling=(1.5, 0.5))
+    model = build_network(dict(NETWORK), meta)
+    length = model.get_layer("sequence_length")
+    assert (length.mean, length.scale) == (1.5, 0.5)
+    head = model.get_layer("probabilities")
+    assert head.kernel.shape == (NETWORK["units"] + 1, 3)
+    # Zero weights everywhere but the length's row: the output is the length alone.
+    for weights in model.weights:
+        weights.assign(np.zeros(weights.shape))
+    kernel = np.zeros((NETWORK["units"] + 1, 3))
+    kernel[-1] = [1.0, 0.0, -1.0]
+    head.kernel.assign(kernel)
+    logits = (np.log([4, 7, 1, 7]) - 1.5) / 0.5
+    expected = np.exp(np.outer(logits, [1, 0, -1]))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model.predict_on_batch(padded_batch()), expected, rtol=1e-5)
+    assert "sequence_length" not in [
+        layer.name for layer in build_network(dict(NETWORK), dict(meta, length_scaling=None))
+        .layers]
 
 
 def test_network_with_a_front_end_has_one_block_per_entry():
