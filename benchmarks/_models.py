@@ -136,6 +136,10 @@ RNN_PRESETS = {
     "rnn_length_feature": rnn_spec(
         "rnn_length_feature", "the package defaults with each series' length as an "
         "input of the output layer (length_feature=True)", length_feature=True),
+    "rnn_shortcut": rnn_spec(
+        "rnn_shortcut", "the package defaults with the front-end's output averaged "
+        "over time joining the recurrent output at the head (conv_shortcut=True, the "
+        "LSTM-FCN layout)", conv_shortcut=True),
     "rnn_stride1": rnn_spec(
         "rnn_stride1", "the package defaults with stride 1 in every front-end block "
         "(no downsampling)", conv_stride=1),

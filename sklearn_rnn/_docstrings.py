@@ -57,6 +57,11 @@ NETWORK_PARAMETERS_DOC = """\
         median length: stride 1 in every block below 64 steps (short events,
         sentences of tokens: no step is blurred), else 2 in the first two blocks
         and 1 after. ``conv_stride_`` holds the strides used.
+    conv_shortcut : bool, default=False
+        Also give the output layer the front-end's output averaged over the valid
+        time steps, beside the recurrent layers' pooled vector: a convolutional
+        branch next to the recurrent one, as in LSTM-FCN, whose gradient reaches
+        the front-end directly. Ignored without a front-end.
     length_feature : bool or "auto", default=False
         Give the output layer each sequence's length (the standardised log of its
         number of unmasked steps) beside the pooled vector: masking hides where a

@@ -111,7 +111,8 @@ def build_network(params, meta):
         ``bidirectional``, ``pooling``, ``dense_units``, ``dropout``,
         ``recurrent_dropout``, ``spatial_dropout``, ``l2``, ``embedding_dim``,
         ``embedding_l2``, ``conv_filters``, ``conv_kernel_size``, ``conv_stride``
-        (see :func:`conv_blocks`).
+        (see :func:`conv_blocks`) and ``conv_shortcut`` (the front-end's output
+        averaged over time goes to the head beside the recurrent layers' output).
     meta : dict
         What was learned from the data: ``n_features``, ``n_outputs`` (classes,
         or regression targets), ``task`` (``"classification"``, the default, or
@@ -164,6 +165,10 @@ def build_network(params, meta):
                             kernel_regularizer=_l2(params["l2"]),
                             name=f"conv_block_{i}")(x)
 
+    shortcut = None
+    if blocks and params.get("conv_shortcut"):
+        shortcut = keras.layers.GlobalAveragePooling1D(name="front_end_mean")(x)
+
     pooling = params["pooling"]
     for i in range(params["n_layers"]):
         is_last = i == params["n_layers"] - 1
@@ -194,8 +199,9 @@ def build_network(params, meta):
         if params["dropout"]:
             x = keras.layers.Dropout(params["dropout"])(x)
 
-    if length is not None:
-        x = keras.layers.Concatenate(name="with_length")([x, length])
+    beside = [t for t in (shortcut, length) if t is not None]
+    if beside:
+        x = keras.layers.Concatenate(name="head_inputs")([x, *beside])
     if params["dense_units"]:
         x = keras.layers.Dense(
             params["dense_units"],

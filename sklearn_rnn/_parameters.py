@@ -18,6 +18,7 @@ NETWORK_PARAMS = (
     "cell_type", "units", "n_layers", "bidirectional", "pooling", "dense_units",
     "dropout", "recurrent_dropout", "spatial_dropout", "l2", "embedding_dim",
     "embedding_l2", "conv_filters", "conv_kernel_size", "conv_stride",
+    "conv_shortcut",
 )
 
 AUTO_BATCH_MIN, AUTO_BATCH_MAX = 4, 32
@@ -41,6 +42,7 @@ SHARED_PARAMETER_CONSTRAINTS = {
     "conv_kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
     "conv_stride": [Interval(Integral, 1, None, closed="left"), tuple, list,
                     StrOptions({"auto"})],
+    "conv_shortcut": ["boolean"],
     "length_feature": [StrOptions({"auto"}), "boolean"],
     "dense_units": [None, Interval(Integral, 1, None, closed="left")],
     "dropout": [Interval(Real, 0, 1, closed="left")],

@@ -100,6 +100,7 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         conv_filters="auto",
         conv_kernel_size=(8, 5, 3),
         conv_stride=(2, 2, 1),
+        conv_shortcut=False,
         length_feature=False,
         dense_units=None,
         dropout=0.0,

@@ -420,10 +420,12 @@ def test_length_feature_auto_is_on_for_masked_sequences_of_different_lengths(dat
         assert ("sequence_length" in names) is expected
 
 
-def test_length_feature_keeps_predictions_independent_of_the_padding():
+@pytest.mark.parametrize("options", [dict(length_feature=True), dict(conv_shortcut=True)])
+def test_head_inputs_keep_predictions_independent_of_the_padding(options):
     rng = np.random.default_rng(1)
     X = [rng.normal(size=(n, 2)) for n in [4, 9, 30] * 4]
-    clf = tiny(epochs=2, length_feature=True).fit(X, np.arange(12) % 3)
+    clf = tiny(epochs=2, conv_filters=(3, 3), conv_kernel_size=3, **options).fit(
+        X, np.arange(12) % 3)
     alone = clf.predict_proba(X[:1])
     beside_a_long_one = clf.predict_proba([X[0], rng.normal(size=(60, 2))])[:1]
     np.testing.assert_allclose(alone, beside_a_long_one, rtol=1e-5, atol=1e-6)

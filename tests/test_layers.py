@@ -170,6 +170,23 @@ def test_network_with_length_scaling_gives_the_head_the_length():
         .layers]
 
 
+def test_conv_shortcut_gives_the_head_the_front_ends_masked_mean():
+    params = dict(NETWORK, conv_filters=(4, 6), conv_kernel_size=3, conv_stride=(2, 1),
+                  conv_shortcut=True)
+    meta = dict(n_features=2, n_outputs=3, vocab_size=None, mask_value=PAD)
+    model = build_network(params, meta)
+    assert model.get_layer("probabilities").kernel.shape == (NETWORK["units"] + 6, 3)
+    mean = keras.Model(model.inputs, model.get_layer("front_end_mean").output)
+    features = keras.Model(model.inputs, model.get_layer("conv_block_1").output)
+    X = padded_batch()
+    steps = -(-np.array([4, 7, 1, 7]) // 2)  # valid steps after the stride of 2
+    out, every = mean.predict_on_batch(X), features.predict_on_batch(X)
+    for i, n in enumerate(steps):
+        np.testing.assert_allclose(out[i], every[i, :n].mean(axis=0), rtol=1e-5, atol=1e-6)
+    no_front_end = build_network(dict(NETWORK, conv_shortcut=True), meta)
+    assert "front_end_mean" not in [layer.name for layer in no_front_end.layers]
+
+
 def test_network_with_a_front_end_has_one_block_per_entry():
     params = dict(NETWORK, conv_filters=(4, 6), conv_kernel_size=(3, 5), conv_stride=(2, 1))
     meta = dict(n_features=2, n_outputs=3, vocab_size=None, mask_value=None)
