@@ -424,8 +424,8 @@ def test_length_feature_auto_is_on_for_masked_sequences_of_different_lengths(dat
 def test_head_inputs_keep_predictions_independent_of_the_padding(options):
     rng = np.random.default_rng(1)
     X = [rng.normal(size=(n, 2)) for n in [4, 9, 30] * 4]
-    clf = tiny(epochs=2, conv_filters=(3, 3), conv_kernel_size=3, **options).fit(
-        X, np.arange(12) % 3)
+    clf = tiny(epochs=2, conv_filters=(3, 3), conv_kernel_size=3, conv_stride=(2, 1),
+               **options).fit(X, np.arange(12) % 3)
     alone = clf.predict_proba(X[:1])
     beside_a_long_one = clf.predict_proba([X[0], rng.normal(size=(60, 2))])[:1]
     np.testing.assert_allclose(alone, beside_a_long_one, rtol=1e-5, atol=1e-6)
