@@ -249,12 +249,25 @@ def _embedding_twin(model):
     if twin is None:
         embedding = model.get_layer("embedding")
         inputs = keras.Input(shape=(None, embedding.output_dim), name="embedded_tokens")
-        x = keras.layers.Masking(mask_value=PAD_VALUE, name="masking")(inputs)
+        outputs = {embedding.name: keras.layers.Masking(mask_value=PAD_VALUE,
+                                                        name="masking")(inputs)}
         for layer in model.layers[model.layers.index(embedding) + 1:]:
-            x = layer(x)
-        twin = keras.Model(inputs, x, name=f"{model.name}_after_embedding")
+            # Each layer reads the outputs of the layers it read in the network
+            # (its mask comes with them): the head concatenates several branches.
+            sources = [outputs[name] for name in _source_layers(layer) if name in outputs]
+            outputs[layer.name] = layer(
+                sources if isinstance(layer, keras.layers.Concatenate) else sources[0])
+        twin = keras.Model(inputs, outputs[model.layers[-1].name],
+                           name=f"{model.name}_after_embedding")
         object.__setattr__(model, _TWIN_ATTRIBUTE, twin)
     return twin
+
+
+def _source_layers(layer):
+    """The names of the operations whose outputs ``layer`` reads in its model
+    (masks computed from the token ids among them)."""
+    return [tensor._keras_history.operation.name
+            for tensor in layer._inbound_nodes[0].input_tensors]
 
 
 # ------------------------------------------------------------ the integral

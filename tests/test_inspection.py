@@ -170,6 +170,20 @@ def test_integrated_gradients_tokens(token_classifier):
         assert integrated_gradients(clf, X[:2], baseline=baseline)[0].shape == X[0].shape
 
 
+def test_integrated_gradients_tokens_through_a_branching_head(token_classifier):
+    _, X, y = token_classifier
+    options = {**ONE_DIRECTION, "conv_filters": (3,), "conv_kernel_size": 2,
+               "conv_stride": 1}
+    clf = RNNSequenceClassifier(units=4, epochs=1, embedding_dim=3, conv_shortcut=True,
+                                length_feature=True, random_state=0, **options).fit(X, y)
+    X = X[:4]
+    attributions = integrated_gradients(clf, X, baseline=1)
+    predicted = clf.predict_proba(X).argmax(axis=1)
+    unknown = [np.ones_like(seq) for seq in X]
+    assert_complete(attributions, proba_of(clf, X, predicted),
+                    proba_of(clf, unknown, predicted))
+
+
 # ---------------------------------------------------------------- padding
 def test_padding_gets_exactly_zero_and_ragged_equals_padded(masked_conv_classifier):
     clf, X, _ = masked_conv_classifier
