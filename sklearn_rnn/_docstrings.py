@@ -72,7 +72,8 @@ NETWORK_PARAMETERS_DOC = """\
         differ in length. Off by default: on PickupGestureWiimoteZ, whose
         gestures' durations differ by class, it did not raise the accuracy
         (``benchmarks/results/length_buckets.md``). ``length_feature_`` says
-        whether it is used.
+        whether it is used; with ``partial_fit``, the first call's sequences
+        decide it and its scaling.
     dense_units : int or None, default=None
         Units of an optional hidden ReLU layer before the output layer.
     dropout : float in [0, 1), default=0.0

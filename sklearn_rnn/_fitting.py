@@ -215,11 +215,8 @@ class TrainingMixin:
         would sort the targets too (:func:`~._training.target_share_in_length_batches`)."""
         if self.length_buckets != "auto":
             return bool(self.length_buckets)
-        Y = np.asarray(y)
-        if self._TASK == "classification" and (Y.ndim == 1 or Y.shape[1] == 1):
-            codes = Y.reshape(-1).astype(int)
-            Y = np.eye(codes.max() + 1)[codes]
-        share = target_share_in_length_batches(lengths, Y, self.batch_size_)
+        share = target_share_in_length_batches(
+            lengths, y, self.batch_size_, classes=self._TASK == "classification")
         return share >= SORTED_TARGET_SHARE
 
     def _compiles_every_shape(self):

@@ -26,6 +26,10 @@ from .schedules import resolve_schedule
 PAD_VALUE = -1e9
 """Fill value for padding ragged float sequences when no ``mask_value`` is set."""
 
+MIN_LOG_LENGTH_SCALE = 0.25
+"""The smallest scale of the length feature: training lengths that barely differ
+would otherwise turn a new length at predict into a feature in the hundreds."""
+
 UNKNOWN_TOKEN = 1
 """Token ids at predict beyond the vocabulary seen at fit are mapped to this id."""
 
@@ -139,7 +143,8 @@ class SequenceInputMixin:
         if not uses_length:
             return False, None
         log_lengths = np.log(np.maximum(lengths, 1))
-        return True, (float(log_lengths.mean()), float(log_lengths.std()) or 1.0)
+        return True, (float(log_lengths.mean()),
+                      max(float(log_lengths.std()), MIN_LOG_LENGTH_SCALE))
 
     def _valid_step_mean(self, seqs):
         """Each feature's mean over the unmasked steps of float sequences: the

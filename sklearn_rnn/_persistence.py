@@ -21,8 +21,19 @@ def with_version(state):
     return {**state, VERSION_KEY: __version__}
 
 
+ADDED_PARAMETERS = {"restore_best_weights": False, "conv_shortcut": False,
+                    "length_feature": False, "length_buckets": True}
+"""Parameters later minor versions added, with the values that make an estimator
+saved before them behave as it did (``length_buckets=True``: 0.1 always batched
+variable-length sequences by length)."""
+
+ADDED_FITTED_STATE = {"length_feature_": False, "_length_scaling": None}
+"""Fitted state later minor versions added, for fitted estimators saved before."""
+
+
 def checked_state(state, estimator_name):
-    """``state`` without the recorded version, once that version is readable here.
+    """``state`` without the recorded version, once that version is readable here,
+    with the parameters and fitted state added since the version that wrote it.
 
     Raises
     ------
@@ -40,4 +51,9 @@ def checked_state(state, estimator_name):
             f"version that wrote it ({_major(written_by)}.x), whose networks and fitted "
             f"attributes this version may read differently. Load it with sklearn_rnn "
             f"{_major(written_by)}.x, or fit it again with this version.")
+    for name, value in ADDED_PARAMETERS.items():
+        state.setdefault(name, value)
+    if "model_" in state:
+        for name, value in ADDED_FITTED_STATE.items():
+            state.setdefault(name, value)
     return state

@@ -175,27 +175,55 @@ SORTED_TARGET_SHARE = 0.8
 keep less than this share of the target variation that random batches keep."""
 
 
-def target_share_in_length_batches(lengths, Y, batch_size):
+def target_share_in_length_batches(lengths, y, batch_size, *, classes):
     """How much of the targets' variation length-sorted batches keep, relative to
     random batches: about 1 when the length says nothing of the target, lower as
     sorting by length sorts the targets too (one class per batch).
 
-    ``Y`` is ``(n_samples, n_columns)``: one-hot classes, or regression targets.
-    The variation is the variance of each column of ``Y`` (each scaled to unit
-    variance) inside a batch, summed over the columns and averaged over the
-    batches of ``batch_size`` sequences (weighted by size); random batches keep
-    ``1 - 1 / batch_size`` of the whole set's variance on average.
+    The variation of a batch is the variance of each target inside it (for
+    classes: of each class's indicator, ``p * (1 - p)`` from the batch's class
+    counts), each target scaled to unit variance over the whole set and summed;
+    it is averaged over the batches of ``batch_size`` sequences (weighted by
+    size). Random batches keep ``1 - 1 / batch_size`` of the whole set's on
+    average. Ties in length are broken by a fixed random draw, as training
+    batches break them at random, so the row order does not matter.
+
+    Parameters
+    ----------
+    lengths : ndarray of shape (n_samples,)
+    y : ndarray
+        Class codes (``classes=True``), or regression targets ``(n_samples,)`` or
+        ``(n_samples, n_targets)``.
+    batch_size : int
+    classes : bool
     """
-    Y = np.asarray(Y, dtype=float).reshape(len(Y), -1)
-    spread = Y.std(axis=0)
-    Y = Y[:, spread > 0] / spread[spread > 0]
-    total = Y.shape[1]
-    if total == 0 or batch_size < 2:
+    n = len(lengths)
+    if batch_size < 2 or n < 2:
         return 1.0
-    order = np.argsort(lengths, kind="stable")
-    within = sum(len(batch) * Y[batch].var(axis=0).sum()
-                 for batch in np.array_split(order, range(batch_size, len(Y), batch_size)))
-    return float(within / len(Y) / total / (1 - 1 / batch_size))
+    order = np.lexsort((np.random.default_rng(0).random(n), lengths))
+    batches = np.array_split(order, range(batch_size, n, batch_size))
+    if classes:
+        codes = np.unique(np.ravel(y), return_inverse=True)[1]
+        n_classes = codes.max() + 1
+        share = np.bincount(codes, minlength=n_classes) / n
+        variance = share * (1 - share)
+        varies = variance > 0
+
+        def within(batch):
+            p = np.bincount(codes[batch], minlength=n_classes)[varies] / len(batch)
+            return (p * (1 - p) / variance[varies]).sum()
+    else:
+        Y = np.asarray(y, dtype=float).reshape(n, -1)
+        variance = Y.var(axis=0)
+        varies = variance > 0
+        Y = Y[:, varies]
+
+        def within(batch):
+            return (Y[batch].var(axis=0) / variance[varies]).sum()
+    if not varies.any():
+        return 1.0
+    kept = sum(len(batch) * within(batch) for batch in batches) / n
+    return float(kept / varies.sum() / (1 - 1 / batch_size))
 
 
 class SequenceBatches(keras.utils.PyDataset):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import ONE_DIRECTION
 
-from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
 from sklearn_rnn._network import build_network
 from sklearn_rnn._training import (
     SequenceBatches,
@@ -177,26 +177,56 @@ def test_random_batches_mix_lengths_and_are_padded_to_their_own_longest():
 def test_target_share_is_low_only_when_the_length_sorts_the_targets():
     rng = np.random.default_rng(0)
     lengths = rng.integers(20, 400, size=200)
-    unrelated = np.eye(4)[rng.integers(0, 4, size=200)]
-    by_length = np.eye(4)[np.digitize(lengths, [100, 200, 300])]
-    assert target_share_in_length_batches(lengths, unrelated, 10) > 0.85
-    assert target_share_in_length_batches(lengths, by_length, 10) < 0.2
+    unrelated = rng.integers(0, 4, size=200)
+    by_length = np.digitize(lengths, [100, 200, 300])
+    share = target_share_in_length_batches
+    assert share(lengths, unrelated, 10, classes=True) > 0.85
+    assert share(lengths, by_length, 10, classes=True) < 0.2
+    # The same as the variance of standardised one-hot columns.
+    assert share(lengths, np.eye(4)[by_length], 10, classes=False) == pytest.approx(
+        share(lengths, by_length, 10, classes=True))
     regression = np.c_[lengths * 1e6, rng.normal(size=200)]  # scale does not matter
-    assert 0.4 < target_share_in_length_batches(lengths, regression, 10) < 0.65
-    assert target_share_in_length_batches(lengths, np.ones((200, 1)), 10) == 1.0
+    assert 0.4 < share(lengths, regression, 10, classes=False) < 0.65
+    assert share(lengths, np.ones(200), 10, classes=False) == 1.0
+    assert share(lengths, np.zeros(200, dtype=int), 10, classes=True) == 1.0
 
 
-def test_length_buckets_auto_draws_random_batches_when_the_length_gives_the_class():
+def test_target_share_does_not_depend_on_the_row_order_of_tied_lengths():
+    rng = np.random.default_rng(3)
+    y = np.repeat(np.arange(9), 20)  # rows grouped by class
+    lengths = np.where(rng.random(180) < 0.9, 100, rng.integers(20, 100, size=180))
+    grouped = target_share_in_length_batches(lengths, y, 18, classes=True)
+    order = rng.permutation(180)
+    shuffled = target_share_in_length_batches(lengths[order], y[order], 18, classes=True)
+    assert grouped > 0.8 and shuffled > 0.8
+
+
+def test_length_buckets_auto_draws_random_batches_when_the_length_gives_the_target(
+        monkeypatch):
+    drawn = []
+    batches = SequenceBatches._batches
+
+    def record(self):
+        drawn.append(self.by_length)
+        return batches(self)
+
+    monkeypatch.setattr(SequenceBatches, "_batches", record)
     rng = np.random.default_rng(0)
     lengths = rng.integers(3, 40, size=48)
     X = [rng.normal(size=(n, 2)).astype("float32") for n in lengths]
     options = dict(units=3, epochs=1, batch_size=8, random_state=0, **ONE_DIRECTION)
     unrelated = rng.integers(0, 2, size=48)
     assert RNNSequenceClassifier(**options).fit(X, unrelated).length_buckets_ is True
+    assert drawn and all(drawn)
+    drawn.clear()
     given_by_length = (lengths > 20).astype(int)
     fitted = RNNSequenceClassifier(**options).fit(X, given_by_length)
     assert fitted.length_buckets_ is False
+    assert drawn and not any(drawn)
     forced = RNNSequenceClassifier(length_buckets=True, **options).fit(X, given_by_length)
     assert forced.length_buckets_ is True
     equal = RNNSequenceClassifier(**options).fit(rng.normal(size=(16, 5, 2)), unrelated[:16])
     assert equal.length_buckets_ is False
+    regressor = RNNSequenceRegressor(**options)
+    assert regressor.fit(X, np.log(lengths)).length_buckets_ is False
+    assert regressor.fit(X, rng.normal(size=48)).length_buckets_ is True

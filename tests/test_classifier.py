@@ -420,6 +420,13 @@ def test_length_feature_auto_is_on_for_masked_sequences_of_different_lengths(dat
         assert ("sequence_length" in names) is expected
 
 
+def test_length_feature_scale_has_a_floor_for_lengths_that_barely_differ():
+    rng = np.random.default_rng(2)
+    X = [rng.normal(size=(n, 2)) for n in [100] * 11 + [99]]
+    clf = tiny(length_feature="auto").fit(X, np.arange(12) % 2)
+    assert clf.model_.get_layer("sequence_length").scale == 0.25
+
+
 @pytest.mark.parametrize("options", [dict(length_feature=True), dict(conv_shortcut=True)])
 def test_head_inputs_keep_predictions_independent_of_the_padding(options):
     rng = np.random.default_rng(1)

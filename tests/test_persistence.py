@@ -23,7 +23,12 @@ from sklearn.pipeline import make_pipeline
 
 import sklearn_rnn
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
-from sklearn_rnn._persistence import VERSION_KEY, checked_state
+from sklearn_rnn._persistence import (
+    ADDED_FITTED_STATE,
+    ADDED_PARAMETERS,
+    VERSION_KEY,
+    checked_state,
+)
 from sklearn_rnn.preprocessing import SequenceScaler
 
 # The default network (convolutions, two directions) is saved as "classifier_3d";
@@ -175,6 +180,18 @@ def test_other_major_version_is_refused(small_fitted, kind, monkeypatch):
         pickle.loads(data)
 
 
+def test_head_inputs_survive_a_pickle():
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(n, 2)).astype("float32") for n in [4, 9, 20] * 4]
+    clf = RNNSequenceClassifier(units=3, epochs=1, conv_filters=(2,), conv_kernel_size=3,
+                                conv_stride=1, conv_shortcut=True, length_feature=True,
+                                random_state=0).fit(X, np.arange(12) % 2)
+    loaded = pickle.loads(pickle.dumps(clf))
+    assert loaded.model_.get_layer("sequence_length").get_config() == (
+        clf.model_.get_layer("sequence_length").get_config())
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+
+
 def test_other_minor_version_and_unrecorded_version_load(small_fitted, monkeypatch):
     estimators, X = small_fitted
     clf = estimators["classifier"]
@@ -184,9 +201,17 @@ def test_other_minor_version_and_unrecorded_version_load(small_fitted, monkeypat
     monkeypatch.undo()
     np.testing.assert_array_equal(pickle.loads(data).predict_proba(X),
                                   clf.predict_proba(X))
-    # Pickles written before versions were recorded come from 0.1.0.
+    # Pickles written before versions were recorded come from 0.1.0; parameters
+    # added since get the values that keep their behaviour.
     state = {"units": 3}
-    assert checked_state(state, "RNNSequenceClassifier") == state
+    assert checked_state(state, "RNNSequenceClassifier") == {**state, **ADDED_PARAMETERS}
+    old = {name: value for name, value in clf.__getstate__().items()
+           if name not in {*ADDED_PARAMETERS, *ADDED_FITTED_STATE, VERSION_KEY}}
+    restored = type(clf)()
+    restored.__setstate__(old)
+    assert restored.length_buckets is True and restored.length_feature_ is False
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    assert clone(restored).get_params()["length_buckets"] is True
     if major != "0":
         with pytest.raises(ValueError, match="saved by sklearn_rnn 0.1.0"):
             checked_state(state, "RNNSequenceClassifier")
