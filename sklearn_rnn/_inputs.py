@@ -135,11 +135,11 @@ class SequenceInputMixin:
         """Whether the network sees each sequence's length (``length_feature="auto"``:
         when masked training sequences differ in length), and the mean and scale of
         the training log lengths that standardise it (None when it does not)."""
-        if not self.length_feature or (self.length_feature == "auto"
-                                            and not self._is_masked()):
+        auto = self.length_feature == "auto"
+        if not self.length_feature or (auto and not self._is_masked()):
             return False, None
         lengths = np.asarray(seqs.lengths) if seqs.ragged else self._lengths(seqs.data)
-        if self.length_feature == "auto" and lengths.min() == lengths.max():
+        if auto and lengths.min() == lengths.max():
             return False, None
         log_lengths = np.log(np.maximum(lengths, 1))
         return True, (float(log_lengths.mean()),
