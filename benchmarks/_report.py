@@ -70,6 +70,8 @@ def machine_info():
     """A description of the machine and software (Keras is imported here)."""
     import keras
 
+    import sklearn_rnn
+
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
@@ -82,7 +84,7 @@ def machine_info():
         "keras": _version("keras"),
         "keras_backend": keras.config.backend(),
         "aeon": _version("aeon"),
-        "sklearn_rnn": f"{_version('sklearn-rnn')} (git {_git_commit()})",
+        "sklearn_rnn": f"{sklearn_rnn.__version__} (git {_git_commit()})",
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "load_at_start": _load(),
     }
