@@ -143,6 +143,11 @@ RNN_PRESETS = {
     "rnn_stride1": rnn_spec(
         "rnn_stride1", "the package defaults with stride 1 in every front-end block "
         "(no downsampling)", conv_stride=1),
+    "rnn_stride1_shortcut": rnn_spec(
+        "rnn_stride1_shortcut", "the package defaults with stride 1 in every "
+        "front-end block and the front-end's output averaged over time joining the "
+        "recurrent output at the head (a full-resolution FCN beside the recurrent layer)",
+        conv_stride=1, conv_shortcut=True),
 }
 
 
