@@ -64,7 +64,9 @@ NETWORK_PARAMETERS_DOC = """\
         the front-end directly. Ignored without a front-end. Off by default: it
         moved ArrowHead from 0.754 to 0.741, GunPoint from 0.971 to 0.980 and
         OSULeaf (seed 0) from 0.843 to 0.855, within the seeds' spread
-        (``benchmarks/results/shortcut_screen.md``).
+        (``benchmarks/results/shortcut_screen.md``). With ``conv_stride=1`` as well
+        (a full-resolution FCN beside the recurrent layer), ArrowHead 0.777 ± 0.040 at
+        about five times the fit time (``stride1_shortcut_screen.md``).
     length_feature : bool or "auto", default=False
         Give the output layer each sequence's length (the standardised log of its
         number of unmasked steps) beside the pooled vector: masking hides where a
