@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler
 
 
@@ -35,7 +36,7 @@ class ModelSpec:
 
 # ------------------------------------------------------------------ RNN presets
 PLAIN_LSTM = {"bidirectional": False, "pooling": "last", "conv_filters": None,
-              "lr_schedule": None, "tol": None}
+              "lr_schedule": None, "tol": None, "augmentation": None}
 """One LSTM layer read at its last step: the design's defaults, before the evidence
 in ``defaults.md`` made the package bidirectional with max pooling. The network the
 peer comparisons (throughput, memory) build on every side, and the base of every
@@ -43,7 +44,8 @@ candidate of ``python -m benchmarks defaults``; without the convolutional front-
 schedule and the convergence stopping of the defaults, which the hand-written peers do
 not have."""
 
-DEFAULT_RECURRENT = {"conv_filters": None, "lr_schedule": None, "tol": None}
+DEFAULT_RECURRENT = {"conv_filters": None, "lr_schedule": None, "tol": None,
+                     "augmentation": None}
 """The default recurrent network (bidirectional LSTM, max over time) without the
 front-end, trained at a constant rate for every epoch: what ``ours_default`` and the
 variable-length part of the throughput benchmark train beside the same network
@@ -90,7 +92,7 @@ def rnn_ensemble_spec(name, description, n_members, **params):
 
 
 NO_FRONT_END = {"conv_filters": None, "lr_schedule": None, "batch_size": 32,
-                "epochs": 100, "n_iter_no_change": 10}
+                "epochs": 100, "n_iter_no_change": 10, "augmentation": None}
 """The recurrent network without the convolutional front-end and the small-data
 recipe (with ``tol=None``: the package defaults before the front-end)."""
 
@@ -104,7 +106,11 @@ RNN_PRESETS = {
         "rnn_default", "RNNSequenceClassifier() with the package defaults: front-end "
         "3 x [Conv1D(64) + BatchNorm + ReLU] (kernels 8/5/3, strides 2/2/1), "
         "bidirectional LSTM(64), max over time; plateau schedule, batch_size='auto', "
-        "up to 300 epochs with convergence stopping"),
+        "up to 300 epochs with convergence stopping; augmentation='auto' (half of each "
+        "batch with jitter 0.05, a gain of sd 0.1 and a shift of up to 5% of its length)"),
+    "rnn_no_augmentation": rnn_spec(
+        "rnn_no_augmentation", "the package defaults without augmentation "
+        "(augmentation=None, the default of sklearn_rnn 0.1)", augmentation=None),
     "rnn_accurate": rnn_spec(
         "rnn_accurate", "the most accurate configuration: the defaults with 128 "
         "filters per block and 128 units, up to 600 epochs, convergence patience 50",
@@ -148,6 +154,23 @@ RNN_PRESETS = {
         "front-end block and the front-end's output averaged over time joining the "
         "recurrent output at the head (a full-resolution FCN beside the recurrent layer)",
         conv_stride=1, conv_shortcut=True),
+    "rnn_augment_warp": rnn_spec(
+        "rnn_augment_warp", "the package defaults training on augmented batches: half "
+        "of each batch time-warped (strength 0.1) and window-cropped (10% cut away)",
+        augmentation=SequenceAugmenter(time_warp=0.1, window_crop=0.1, p=0.5)),
+    "rnn_augment_noise": rnn_spec(
+        "rnn_augment_noise", "the package defaults training on augmented batches: half "
+        "of each batch with gaussian jitter (0.05), a random gain (sd 0.1) and a shift of "
+        "up to 12 steps",
+        augmentation=SequenceAugmenter(jitter=0.05, scaling=0.1, time_shift=12, p=0.5)),
+    "rnn_augment_jitter": rnn_spec(
+        "rnn_augment_jitter", "the package defaults training on augmented batches: half "
+        "of each batch with gaussian jitter (0.05) and a random gain (sd 0.1)",
+        augmentation=SequenceAugmenter(jitter=0.05, scaling=0.1, p=0.5)),
+    "rnn_augment_shift": rnn_spec(
+        "rnn_augment_shift", "the package defaults training on augmented batches: half "
+        "of each batch shifted in time by up to 12 steps",
+        augmentation=SequenceAugmenter(time_shift=12, p=0.5)),
 }
 
 

@@ -66,8 +66,13 @@ $failure_notes
 
 
 class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
-    __doc__ = estimator_doc(CLASSIFIER_DOC, split="stratified, shuffled",
-                            mlp="MLPClassifier")
+    __doc__ = estimator_doc(
+        CLASSIFIER_DOC, split="stratified, shuffled", mlp="MLPClassifier",
+        augmentation_default='"auto"',
+        augmentation_evidence=(
+            "Over the eight aeon classification datasets, 3 seeds, it raised the "
+            "mean test accuracy from 0.881 to 0.907 (ahead on 7 of 8), mean fit time "
+            "37 s against 49 s (``benchmarks/results/augment_full_screen.md``)."))
 
     _TASK = "classification"
     _SCORE = "accuracy"
@@ -114,7 +119,7 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         tol=1e-4,
         restore_best_weights=False,
         class_weight=None,
-        augmentation=None,
+        augmentation="auto",
         random_state=None,
         verbose=0,
         warm_start=False,

@@ -3,6 +3,7 @@ share: the network and runtime parameters, the fitted attributes and the notes o
 failed fits, filled in per estimator by :func:`estimator_doc`."""
 
 import string
+import textwrap
 
 NETWORK_PARAMETERS_DOC = """\
     cell_type : {"lstm", "gru", "simple_rnn"}, default="lstm"
@@ -168,8 +169,15 @@ NETWORK_PARAMETERS_DOC = """\
 """
 
 RUNTIME_PARAMETERS_DOC = """\
-    augmentation : SequenceAugmenter or None, default=None
+    augmentation : "auto", SequenceAugmenter or None, default=$augmentation_default
         Random augmentation of the training batches (never applied at predict).
+        ``"auto"``: on float sequences, half of each batch gets gaussian noise
+        (0.05), a random gain (standard deviation 0.1) and a shift in time of up
+        to 5% of its length, ``SequenceAugmenter(jitter=0.05, scaling=0.1,
+        time_shift=0.05, p=0.5)``; no augmentation on token ids. Input is
+        expected standardised (``SequenceScaler``), as the noise is in its
+        units. ``augmentation_`` holds the augmenter used.
+        $augmentation_evidence
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling, the validation split and
         augmentation: two fits with the same int give identical predictions.
@@ -216,6 +224,9 @@ SHARED_ATTRIBUTES_DOC = """\
     conv_stride_ : tuple of int or None
         The stride of each front-end block (``conv_stride="auto"`` resolved);
         None without a front-end.
+    augmentation_ : SequenceAugmenter or None
+        The augmenter of the last training call (``augmentation="auto"``
+        resolved).
     length_feature_ : bool
         Whether the network sees each sequence's length (``length_feature="auto"``
         resolved).
@@ -260,7 +271,12 @@ def estimator_doc(template, **fields):
     ``$runtime_parameters`` and ``$shared_attributes`` (and the fields given)."""
     network = string.Template(NETWORK_PARAMETERS_DOC).substitute(
         split=fields.pop("split"), mlp=fields.pop("mlp"))
+    runtime = string.Template(RUNTIME_PARAMETERS_DOC).substitute(
+        augmentation_default=fields.pop("augmentation_default"),
+        augmentation_evidence=textwrap.fill(
+            fields.pop("augmentation_evidence"), width=80,
+            subsequent_indent=" " * 8).lstrip())
     return string.Template(template).substitute(
-        network_parameters=network, runtime_parameters=RUNTIME_PARAMETERS_DOC,
+        network_parameters=network, runtime_parameters=runtime,
         shared_attributes=SHARED_ATTRIBUTES_DOC, failure_notes=FAILURE_NOTES_DOC,
         **fields)

@@ -194,9 +194,10 @@ class TrainingMixin:
         is padded to its own length only (:class:`~._training.SequenceBatches`).
         """
         lengths = self._lengths(X)
+        self.augmentation_ = self._resolved_augmentation()
         bucketed = self._is_masked() and lengths.min() < X.shape[1]
         self.length_buckets_ = bool(bucketed and self._batches_by_length(lengths, y))
-        if self.augmentation is None and not bucketed:
+        if self.augmentation_ is None and not bucketed:
             partial = len(X) % self.batch_size_ and len(X) > self.batch_size_
             return ({"x": X, "y": y, "sample_weight": sample_weight,
                      "batch_size": self.batch_size_, "shuffle": self.shuffle},
@@ -204,7 +205,7 @@ class TrainingMixin:
         batches = SequenceBatches(
             X, y, sample_weight, lengths, batch_size=self.batch_size_,
             shuffle=self.shuffle, seed=seed,
-            augmenter=self.augmentation, bucketed=bucketed,
+            augmenter=self.augmentation_, bucketed=bucketed,
             by_length=self.length_buckets_,
             compiled=self._compiles_every_shape(),
         )

@@ -18,9 +18,10 @@ from ._channels import warn_if_channels_first
 from ._compilation import prefer_single_threaded_ops
 from ._layers import MaskedConvBlock
 from ._network import conv_blocks, resolve_conv_filters, resolve_conv_stride
-from ._parameters import ROUTING_PREFIXES
+from ._parameters import AUTO_AUGMENTATION, ROUTING_PREFIXES
 from ._scales import warn_if_scales_differ
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
+from .augmentation import SequenceAugmenter
 from .schedules import resolve_schedule
 
 PAD_VALUE = -1e9
@@ -58,7 +59,7 @@ class SequenceInputMixin:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        if self.augmentation is not None and self._uses_tokens():
+        if self.augmentation not in (None, "auto") and self._uses_tokens():
             raise ValueError(
                 "augmentation applies to float sequences; it cannot be combined with "
                 f"token input (embedding_dim={self.embedding_dim}). Use "
@@ -103,6 +104,13 @@ class SequenceInputMixin:
     # ----------------------------------------------------------- sequences
     def _uses_tokens(self):
         return self.embedding_dim is not None
+
+    def _resolved_augmentation(self):
+        """``augmentation`` with ``"auto"`` resolved: :data:`AUTO_AUGMENTATION` on
+        float sequences, none on token ids."""
+        if not isinstance(self.augmentation, str):
+            return self.augmentation
+        return None if self._uses_tokens() else SequenceAugmenter(**AUTO_AUGMENTATION)
 
     def _conv_filters(self):
         return resolve_conv_filters(self.conv_filters, tokens=self._uses_tokens())

@@ -31,6 +31,12 @@ def auto_batch_size(n_samples):
     return min(n_samples, max(AUTO_BATCH_MIN, min(AUTO_BATCH_MAX, n_samples // 10)))
 
 
+AUTO_AUGMENTATION = {"jitter": 0.05, "scaling": 0.1, "time_shift": 0.05, "p": 0.5}
+"""``augmentation="auto"`` on float sequences: half of each training batch gets
+gaussian noise (0.05 of the standardised scale), a random gain (standard deviation
+0.1) and a shift of up to 5% of its length (``benchmarks/results/augment_full_screen.md``)."""
+
+
 SHARED_PARAMETER_CONSTRAINTS = {
     "cell_type": [StrOptions(set(CELLS))],
     "units": [Interval(Integral, 1, None, closed="left")],
@@ -68,7 +74,7 @@ SHARED_PARAMETER_CONSTRAINTS = {
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "tol": [None, Interval(Real, 0, None, closed="left")],
     "restore_best_weights": ["boolean"],
-    "augmentation": [None, HasMethods(["augment"])],
+    "augmentation": [None, StrOptions({"auto"}), HasMethods(["augment"])],
     "random_state": ["random_state"],
     "verbose": [Interval(Integral, 0, 2, closed="both")],
     "warm_start": ["boolean"],

@@ -56,4 +56,6 @@ def checked_state(state, estimator_name):
     if "model_" in state:
         for name, value in ADDED_FITTED_STATE.items():
             state.setdefault(name, value)
+        # Before "auto" existed, the augmenter used was the parameter itself.
+        state.setdefault("augmentation_", state.get("augmentation"))
     return state

@@ -77,8 +77,12 @@ $failure_notes
 
 
 class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
-    __doc__ = estimator_doc(REGRESSOR_DOC, split="shuffled (not stratified)",
-                            mlp="MLPRegressor")
+    __doc__ = estimator_doc(
+        REGRESSOR_DOC, split="shuffled (not stratified)", mlp="MLPRegressor",
+        augmentation_default="None",
+        augmentation_evidence=(
+            "Off by default for regression: a random gain or shift can change what "
+            "the target measures, and it has not been measured on regression data."))
 
     _TASK = "regression"
     _SCORE = "r2"

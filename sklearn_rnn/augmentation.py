@@ -4,7 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, RealNotInt
 
 from ._sequences import FLOAT_DTYPE
 
@@ -32,9 +32,11 @@ class SequenceAugmenter(BaseEstimator):
     scaling : float, default=0.0
         Standard deviation of a random factor ~ N(1, scaling), one per sequence
         and feature, that multiplies the feature.
-    time_shift : int, default=0
-        Maximum shift, in timesteps, of the sequence in time. The shift is drawn
-        uniformly from ``-time_shift .. time_shift``; the steps it vacates repeat
+    time_shift : int or float in [0, 1), default=0
+        Maximum shift of the sequence in time: in timesteps (int), or as a
+        fraction of each sequence's own length (float: ``0.05`` shifts a series of
+        250 steps by up to 12 and one of 24 steps by up to 1). The shift is drawn
+        uniformly from ``-max_shift .. max_shift``; the steps it vacates repeat
         the first (or last) value. It is not circular, so the order of events is
         kept.
     time_warp : float, default=0.0
@@ -68,7 +70,8 @@ class SequenceAugmenter(BaseEstimator):
     _parameter_constraints = {
         "jitter": [Interval(Real, 0, None, closed="left")],
         "scaling": [Interval(Real, 0, None, closed="left")],
-        "time_shift": [Interval(Integral, 0, None, closed="left")],
+        "time_shift": [Interval(Integral, 0, None, closed="left"),
+                       Interval(RealNotInt, 0, 1, closed="left")],
         "time_warp": [Interval(Real, 0, None, closed="left")],
         "window_crop": [Interval(Real, 0, 1, closed="left")],
         "p": [Interval(Real, 0, 1, closed="both")],
@@ -199,6 +202,8 @@ def _window_crop(x, fraction, rng):
 
 
 def _time_shift(x, max_shift, rng):
+    if not isinstance(max_shift, Integral):
+        max_shift = int(round(max_shift * len(x)))
     shift = int(rng.integers(-max_shift, max_shift + 1))
     shift = int(np.clip(shift, 1 - len(x), len(x) - 1))
     if shift == 0:

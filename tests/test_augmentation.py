@@ -73,6 +73,22 @@ def test_time_shift_is_not_circular():
         assert np.all(np.diff(out) >= 0)
 
 
+def test_fractional_time_shift_scales_with_each_sequence_length():
+    X = np.zeros((2, 100, 1), dtype=np.float32)
+    X[:, :, 0] = np.arange(100)
+    lengths = np.array([100, 20])
+    shifts = {0: set(), 1: set()}
+    for seed in range(40):
+        out = augment(X, lengths, seed=seed, time_shift=0.1)
+        for i, length in enumerate(lengths):
+            moved = out[i, :length, 0] - X[i, :length, 0]
+            # The first valid step shifted by s > 0 repeats the first value.
+            shifts[i].add(int(moved[length // 2]))
+    assert max(map(abs, shifts[0])) == 10
+    assert max(map(abs, shifts[1])) == 2
+    assert np.all(out[1, 20:] == X[1, 20:])
+
+
 def test_p_zero_is_identity(batch):
     X, lengths = batch
     out = SequenceAugmenter(**ALL_OPERATIONS, p=0.0).augment(
@@ -137,6 +153,7 @@ def test_clone_and_get_params():
         ({"scaling": -1.0}, "scaling"),
         ({"time_shift": -1}, "time_shift"),
         ({"time_shift": 1.5}, "time_shift"),
+        ({"time_shift": 1.0}, "time_shift"),
         ({"time_warp": -0.5}, "time_warp"),
         ({"window_crop": 1.0}, "window_crop"),
         ({"window_crop": -0.1}, "window_crop"),

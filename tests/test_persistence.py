@@ -29,6 +29,7 @@ from sklearn_rnn._persistence import (
     VERSION_KEY,
     checked_state,
 )
+from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.preprocessing import SequenceScaler
 
 # The default network (convolutions, two directions) is saved as "classifier_3d";
@@ -206,10 +207,14 @@ def test_other_minor_version_and_unrecorded_version_load(small_fitted, monkeypat
     state = {"units": 3}
     assert checked_state(state, "RNNSequenceClassifier") == {**state, **ADDED_PARAMETERS}
     old = {name: value for name, value in clf.__getstate__().items()
-           if name not in {*ADDED_PARAMETERS, *ADDED_FITTED_STATE, VERSION_KEY}}
+           if name not in {*ADDED_PARAMETERS, *ADDED_FITTED_STATE, VERSION_KEY,
+                           "augmentation_"}}
+    # Before augmentation="auto", the augmenter a fit used was the parameter.
+    old["augmentation"] = augmenter = SequenceAugmenter(jitter=0.1)
     restored = type(clf)()
     restored.__setstate__(old)
     assert restored.length_buckets is True and restored.length_feature_ is False
+    assert restored.augmentation_ is augmenter
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     assert clone(restored).get_params()["length_buckets"] is True
     if major != "0":

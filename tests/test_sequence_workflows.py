@@ -4,11 +4,13 @@ text pipelines, resampling pipelines, and learning on synthetic and real data.""
 import numpy as np
 import pytest
 from conftest import ONE_DIRECTION
+from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
+from sklearn_rnn._parameters import AUTO_AUGMENTATION
 from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.datasets import make_sequence_classification
 from sklearn_rnn.preprocessing import SequenceScaler, TextSequenceVectorizer
@@ -59,6 +61,29 @@ def test_augmentation_sees_true_lengths_of_masked_sequences():
     RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1, batch_size=16, shuffle=False,
                           augmentation=CountingAugmenter(jitter=0.1)).fit(X, y)
     np.testing.assert_array_equal(CountingAugmenter.last_lengths, [3, 5, 7, 4] * 4)
+
+
+def test_auto_augmentation_resolves_by_input_and_task(data3d):
+    X, y = data3d
+    clf = RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1, random_state=0)
+    assert clf.get_params()["augmentation"] == "auto"
+    augmenter = clf.fit(X, y).augmentation_
+    assert isinstance(augmenter, SequenceAugmenter)
+    assert augmenter.get_params() == SequenceAugmenter(**AUTO_AUGMENTATION).get_params()
+    # The default augments: it trains differently from no augmentation.
+    plain = clone(clf).set_params(augmentation=None).fit(X, y)
+    assert plain.augmentation_ is None
+    assert not np.allclose(clf.predict_proba(X), plain.predict_proba(X))
+    # Token ids are not augmented, and "auto" is not an error there.
+    tokens = RNNSequenceClassifier(embedding_dim=2, units=2, epochs=1).fit(
+        [[1, 2], [3, 4, 2], [2, 1], [4]], [0, 1, 0, 1])
+    assert tokens.augmentation_ is None
+    regressor = RNNSequenceRegressor(**ONE_DIRECTION, units=2, epochs=1).fit(
+        X, y.astype(float))
+    assert regressor.get_params()["augmentation"] is None
+    assert regressor.augmentation_ is None
+    assert RNNSequenceRegressor(augmentation="auto", **ONE_DIRECTION, units=2,
+                                epochs=1).fit(X, y.astype(float)).augmentation_ is not None
 
 
 def test_augmentation_with_token_input_is_rejected():
