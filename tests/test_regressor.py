@@ -50,7 +50,9 @@ def test_defaults_are_the_classifiers_plus_loss_and_standardisation():
     assert set(clf) - set(reg) == {"class_weight"}
     assert set(reg) - set(clf) == {"loss", "standardize_target"}
     assert reg["loss"] == "mse" and reg["standardize_target"] is True
-    assert all(reg[name] == clf[name] for name in set(reg) & set(clf))
+    # Only the classifier augments by default (it was measured on classification).
+    assert clf["augmentation"] == "auto" and reg["augmentation"] is None
+    assert all(reg[name] == clf[name] for name in set(reg) & set(clf) - {"augmentation"})
 
 
 def test_fit_sets_fitted_attributes(fitted_regressor):

@@ -11,8 +11,9 @@ from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.exceptions import DivergenceError
 from sklearn_rnn.schedules import CyclicLR
 
-DIVERGING = {"optimizer": "sgd", "learning_rate": 1e38}
-"""Plain SGD at this rate overflows the weights in the first epoch: loss NaN."""
+DIVERGING = {"optimizer": "sgd", "learning_rate": 1e38, "augmentation": None}
+"""Plain SGD at this rate overflows the weights in the first epoch: loss NaN (on the
+same batches every epoch; augmented batches may take a few epochs to overflow)."""
 
 
 def tiny(estimator=RNNSequenceClassifier, **kwargs):
@@ -76,6 +77,8 @@ def test_diverging_fit_raises_naming_the_epoch_and_causes(data, network):
     assert info.value.epoch == 1 and not np.isfinite(info.value.loss)
     with pytest.raises(NotFittedError):  # unfitted, not a model that predicts NaN
         clf.predict(X)
+    with pytest.raises(DivergenceError):
+        clf.set_params(augmentation="auto").fit(X, y)
 
 
 def test_divergence_error_survives_pickling_across_processes():

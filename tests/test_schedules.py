@@ -528,7 +528,7 @@ def test_plateau_patience_carries_across_partial_fit_calls():
     X, y = ordered_sequences()
     # At lr 1e-9 the loss never improves by 1e-4: a plateau every 2 epochs.
     params = dict(units=3, learning_rate=1e-9, lr_schedule=ReduceOnPlateau(patience=2),
-                  tol=None, random_state=0, **ONE_DIRECTION)
+                  tol=None, augmentation=None, random_state=0, **ONE_DIRECTION)
     fitted = RNNSequenceClassifier(epochs=5, **params).fit(X, y)
     partial = RNNSequenceClassifier(**params)
     for _ in range(5):
@@ -593,7 +593,7 @@ def test_plateau_in_a_fit_without_validation(data):
     # every epoch after the first is a plateau; the training loss is monitored.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        clf = classifier(learning_rate=1e-6,
+        clf = classifier(learning_rate=1e-6, augmentation=None,
                          lr_schedule=ReduceOnPlateau(factor=0.5, patience=1)).fit(*data)
     assert not [w for w in caught if "not available" in str(w.message)]
     assert clf.history_["lr"] == pytest.approx([1e-6, 1e-6, 5e-7], rel=1e-6)

@@ -58,14 +58,23 @@ def test_fix_released_graphs_are_freed_with_their_model(warmed_up):
     assert registered_functions() == before
 
 
-def test_classifier_fits_and_predicts_leave_nothing_behind(data3d):
+@pytest.mark.parametrize("augmentation, continued", [
+    (None, True),
+    ("auto", False),
+    pytest.param("auto", True, marks=pytest.mark.xfail(strict=True, reason=(
+        "known gap: a partial_fit that continues training on augmented or "
+        "length-bucketed batches leaves one trace of the recurrent loop registered"))),
+])
+def test_classifier_fits_and_predicts_leave_nothing_behind(data3d, augmentation, continued):
     X, y = data3d
 
     def fit_predict_drop():
         clf = RNNSequenceClassifier(**ONE_DIRECTION, units=3, epochs=1, early_stopping=True,
-                                    validation_fraction=0.25, random_state=0)
+                                    validation_fraction=0.25, augmentation=augmentation,
+                                    random_state=0)
         clf.fit(X, y).predict_proba(X[:3])
-        clf.partial_fit(X, y)
+        if continued:
+            clf.partial_fit(X, y)
         return clf.predict(X)
 
     first = fit_predict_drop()
