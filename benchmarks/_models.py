@@ -98,8 +98,10 @@ recipe (with ``tol=None``: the package defaults before the front-end)."""
 
 ACCURATE = {"conv_filters": (128, 128, 128), "units": 128, "epochs": 600,
             "n_iter_no_change": 50}
-"""The most accurate configuration: the defaults, twice as wide and trained up to
-twice as long (``accurate_wide`` in ``benchmarks/results/defaults_front_end_screen.md``)."""
+"""The wide network: the defaults, twice as wide and trained up to twice as long
+(``accurate_wide`` in ``benchmarks/results/defaults_front_end_screen.md``). The most
+accurate configuration measured over the eight datasets is ``rnn_ensemble5``
+(``benchmarks/results/ensemble_full.md``)."""
 
 RNN_PRESETS = {
     "rnn_default": rnn_spec(
@@ -112,8 +114,8 @@ RNN_PRESETS = {
         "rnn_no_augmentation", "the package defaults without augmentation "
         "(augmentation=None, the default of sklearn_rnn 0.1)", augmentation=None),
     "rnn_accurate": rnn_spec(
-        "rnn_accurate", "the most accurate configuration: the defaults with 128 "
-        "filters per block and 128 units, up to 600 epochs, convergence patience 50",
+        "rnn_accurate", "the wide network: the defaults with 128 filters per block "
+        "and 128 units, up to 600 epochs, convergence patience 50",
         **ACCURATE),
     "rnn_no_front_end": rnn_spec(
         "rnn_no_front_end", "the package defaults before the front-end: bidirectional "
