@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from sklearn_rnn._parameters import AUTO_AUGMENTATION
 from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler
 
@@ -173,8 +174,7 @@ RNN_PRESETS = {
         "rnn_augment_warped", "the package defaults with a smooth random time warp "
         "(strength 0.1) added to the default augmentation: half of each batch warped, "
         "shifted by up to 5% of its length, with jitter 0.05 and a gain of sd 0.1",
-        augmentation=SequenceAugmenter(jitter=0.05, scaling=0.1, time_shift=0.05,
-                                       time_warp=0.1, p=0.5)),
+        augmentation=SequenceAugmenter(**AUTO_AUGMENTATION, time_warp=0.1)),
     "rnn_augment_shift": rnn_spec(
         "rnn_augment_shift", "the package defaults training on augmented batches: half "
         "of each batch shifted in time by up to 12 steps",
