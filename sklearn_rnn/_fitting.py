@@ -32,7 +32,7 @@ from ._optimizers import make_optimizer
 from ._parameters import auto_batch_size
 from ._recalibration import recalibrate_front_end
 from ._scikeras_fixes import host_seed, keras_seed
-from ._tensorflow_fixes import release_graphs_with_model
+from ._tensorflow_fixes import fit_reshuffles_arrays, release_graphs_with_model
 from ._training import (
     SORTED_TARGET_SHARE,
     BestTrainingEpoch,
@@ -191,13 +191,16 @@ class TrainingMixin:
         steps of one epoch and the number of batch shapes it takes.
 
         Masked sequences of different lengths are batched by length and each batch
-        is padded to its own length only (:class:`~._training.SequenceBatches`).
+        is padded to its own length only (:class:`~._training.SequenceBatches`),
+        which also shuffles where Keras would repeat one order every epoch
+        (:func:`~._tensorflow_fixes.fit_reshuffles_arrays`).
         """
         lengths = self._lengths(X)
         self.augmentation_ = self._resolved_augmentation()
         bucketed = self._is_masked() and lengths.min() < X.shape[1]
         self.length_buckets_ = bool(bucketed and self._batches_by_length(lengths, y))
-        if self.augmentation_ is None and not bucketed:
+        keras_shuffles = not self.shuffle or fit_reshuffles_arrays()
+        if self.augmentation_ is None and not bucketed and keras_shuffles:
             partial = len(X) % self.batch_size_ and len(X) > self.batch_size_
             return ({"x": X, "y": y, "sample_weight": sample_weight,
                      "batch_size": self.batch_size_, "shuffle": self.shuffle},

@@ -1,5 +1,6 @@
-"""Workarounds for two TensorFlow-backend defects: graphs traced for a discarded model
-are never freed, and every fit traces its train step twice.
+"""Workarounds for three TensorFlow-backend defects: graphs traced for a discarded
+model are never freed, every fit traces its train step twice, and a seeded fit
+shuffles arrays into the same batches every epoch.
 
 **Graphs never freed.**
 
@@ -31,6 +32,17 @@ twice: about a second of a one-epoch fit of the default network (TensorFlow 2.21
 Keras 3.15). :func:`build_loss_and_metrics` builds them before the fit, from one
 target row and the model's output shape; the train step is then traced once and
 computes the same thing.
+
+**The same batches every epoch.** After ``keras.utils.set_random_seed`` (which
+the estimators call for ``random_state``), ``model.fit(x, y, shuffle=True)`` on
+arrays draws one shuffled order and repeats it at every epoch (TensorFlow 2.21,
+Keras 3.15; JAX and PyTorch draw a new order each epoch). Each batch is then the
+same set of sequences every epoch, and batch normalisation lets a network learn
+those sets: on ACSF1 without augmentation, training accuracy in ``fit`` reached
+1.0 while the trained network classified 0.84 of the same training series.
+:func:`fit_reshuffles_arrays` says whether Keras can be trusted to shuffle; when
+it cannot, the estimators draw their own batches every epoch
+(:class:`~._training.SequenceBatches`).
 """
 
 import types
@@ -134,6 +146,12 @@ def release_graphs_with_model(model, functions=_MODEL_FUNCTIONS):
                 if not isinstance(concrete._garbage_collector, _GraphDismantler):
                     concrete._garbage_collector = _GraphDismantler(concrete.graph)
             setattr(function, _HANDED_OVER, traces)
+
+
+def fit_reshuffles_arrays():
+    """Whether ``model.fit(shuffle=True)`` on arrays draws a new order every epoch
+    after ``keras.utils.set_random_seed``: not on the TensorFlow backend."""
+    return keras.backend.backend() != "tensorflow"
 
 
 def build_loss_and_metrics(model, y):

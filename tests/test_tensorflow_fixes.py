@@ -175,3 +175,32 @@ def test_the_estimator_traces_its_train_step_once(monkeypatch):
     assert len(traces) == 1
     RNNSequenceRegressor(units=2, epochs=2, batch_size=8, **ONE_DIRECTION).fit(X, 1.0 * y)
     assert len(traces) == 2
+
+
+def batch_norm_losses_at_rate_zero(rng, epochs=3):
+    """The loss of each epoch of a batch-normalised model that does not learn: it
+    changes from epoch to epoch only if the batches do."""
+    X = rng.normal(size=(40, 3)).astype("float32")
+    y = np.arange(40) % 2
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(keras.optimizers.SGD(0.0), "sparse_categorical_crossentropy")
+    return model.fit(X, y, batch_size=4, epochs=epochs, shuffle=True,
+                     verbose=0).history["loss"]
+
+
+def test_defect_seeded_keras_fit_repeats_one_batch_order_every_epoch():
+    keras.utils.set_random_seed(0)
+    losses = batch_norm_losses_at_rate_zero(np.random.default_rng(0))
+    assert len(set(losses)) == 1
+
+
+def test_fix_the_estimator_draws_new_batches_every_epoch():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(24, 6, 2)).astype("float32")
+    y = np.arange(24) % 2
+    clf = RNNSequenceClassifier(augmentation=None, conv_filters=(4,), conv_kernel_size=3,
+                                conv_stride=1, units=2, epochs=3, batch_size=4,
+                                learning_rate=1e-20, lr_schedule=None, tol=None,
+                                random_state=0).fit(X, y)
+    assert len(set(clf.history_["loss"])) == 3
