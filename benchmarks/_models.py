@@ -208,6 +208,9 @@ class KerasByHand(ClassifierMixin, BaseEstimator):
     ``model.predict``. Variable-length input is padded at the end with
     ``PAD`` and masked (Keras' ``GlobalMaxPooling1D`` ignores the mask, as a tutorial
     would leave it). It exists to show what the wrapper costs (or not).
+    With ``random_state`` set it calls ``keras.utils.set_random_seed``, after
+    which Keras 3.15 on TensorFlow repeats one shuffled batch order every epoch;
+    it is left so, as a tutorial would be (the package draws its own batches).
     """
 
     PAD = -999.0
