@@ -26,8 +26,8 @@ POSITIVE = ["great", "loved", "wonderful", "happy", "superb", "fun"]
 NEGATIVE = ["boring", "hated", "terrible", "sad", "dull", "awful"]
 
 SETTINGS = {
-    "front-end strides (2, 2, 1)": {"conv_stride": (2, 2, 1)},
-    'front-end conv_stride="auto"': {"conv_stride": "auto"},
+    "front-end strides (2, 2, 1)": {"conv_filters": (64, 64, 64), "conv_stride": (2, 2, 1)},
+    'front-end conv_stride="auto"': {"conv_filters": (64, 64, 64), "conv_stride": "auto"},
     "no front-end": {"conv_filters": None},
 }
 

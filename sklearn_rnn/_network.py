@@ -61,7 +61,7 @@ def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
 
 AUTO_CONV_FILTERS = (64, 64, 64)
 """``conv_filters="auto"`` on float sequences: three blocks of 64 filters. Token ids
-get no front-end: on short sentences it cost a third of the accuracy
+get no front-end: on short sentences it cost a quarter of the accuracy
 (``benchmarks/results/text_task.md``)."""
 
 
