@@ -200,8 +200,8 @@ class TrainingMixin:
         bucketed = self._is_masked() and lengths.min() < X.shape[1]
         self.length_buckets_ = bool(bucketed and self._batches_by_length(lengths, y))
         keras_shuffles = not self.shuffle or fit_reshuffles_arrays()
+        partial = len(X) % self.batch_size_ and len(X) > self.batch_size_
         if self.augmentation_ is None and not bucketed and keras_shuffles:
-            partial = len(X) % self.batch_size_ and len(X) > self.batch_size_
             return ({"x": X, "y": y, "sample_weight": sample_weight,
                      "batch_size": self.batch_size_, "shuffle": self.shuffle},
                     len(X) * X.shape[1], 1 + bool(partial))
@@ -212,7 +212,8 @@ class TrainingMixin:
             by_length=self.length_buckets_,
             compiled=self._compiles_every_shape(),
         )
-        return {"x": batches}, batches.padded_steps(), len(batches.widths()) + 1
+        n_shapes = len(batches.widths()) + 1 if bucketed else 1 + bool(partial)
+        return {"x": batches}, batches.padded_steps(), n_shapes
 
     def _batches_by_length(self, lengths, y):
         """``length_buckets`` resolved: ``"auto"`` batches by length unless that
