@@ -11,9 +11,10 @@ from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.exceptions import DivergenceError
 from sklearn_rnn.schedules import CyclicLR
 
-DIVERGING = {"optimizer": "sgd", "learning_rate": 1e38, "augmentation": None}
-"""Plain SGD at this rate overflows the weights in the first epoch: loss NaN (on the
-same batches every epoch; augmented batches may take a few epochs to overflow)."""
+DIVERGING = {"optimizer": "sgd", "learning_rate": 1e38, "augmentation": None,
+             "shuffle": False}
+"""Plain SGD at this rate overflows the weights in the first epoch: loss NaN (in the
+training set's order; shuffled or augmented batches may take a few epochs)."""
 
 
 def tiny(estimator=RNNSequenceClassifier, **kwargs):
