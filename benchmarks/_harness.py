@@ -23,6 +23,25 @@ from . import _report
 WORKER_MODULE = "benchmarks.throughput"
 """The module whose ``_worker`` command runs one measurement of any part."""
 
+BATCH_PATHS = {"keras_arrays": True, "own_batches": False}
+"""How a shuffled fit without augmentation gets its batches: through Keras' array
+shuffling, which on TensorFlow repeats one order every epoch after a seed (sklearn_rnn
+before 0.2.0), or through the package's own batches (since); the value is what
+``_fitting.fit_reshuffles_arrays`` answers."""
+
+
+@contextlib.contextmanager
+def batch_path(path):
+    """Train shuffled fits without augmentation through ``BATCH_PATHS[path]``."""
+    import sklearn_rnn._fitting as fitting
+
+    saved = fitting.fit_reshuffles_arrays
+    fitting.fit_reshuffles_arrays = lambda: BATCH_PATHS[path]
+    try:
+        yield
+    finally:
+        fitting.fit_reshuffles_arrays = saved
+
 
 def rss_mb():
     """Current resident set size of this process, in MB."""

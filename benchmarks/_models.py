@@ -69,27 +69,32 @@ def rnn_spec(name, description, **params):
     return ModelSpec(name, make, True, "rnn", description, params)
 
 
-def rnn_ensemble_spec(name, description, n_members, **params):
+def rnn_ensemble_spec(name, description, n_members, member_params=None, **params):
     """Soft voting over ``n_members`` RNNSequenceClassifier seeds (the README's
     one-liner) behind a SequenceScaler; benchmark seed ``s`` uses member seeds
     ``n_members * s`` to ``n_members * s + n_members - 1``, so ensembles of
-    different benchmark seeds share no member."""
+    different benchmark seeds share no member. ``member_params``, a list of dicts
+    cycled over the members, gives members different settings on top of ``params``."""
+    cycle = member_params or [{}]
 
     def make(seed, epochs=None):
         from sklearn.ensemble import VotingClassifier
 
         from sklearn_rnn import RNNSequenceClassifier
 
-        kwargs = dict(params)
-        if epochs is not None:
-            kwargs["epochs"] = epochs
-        members = [(f"seed{k}", RNNSequenceClassifier(random_state=n_members * seed + k,
-                                                      **kwargs))
-                   for k in range(n_members)]
+        members = []
+        for k in range(n_members):
+            kwargs = {**params, **cycle[k % len(cycle)]}
+            if epochs is not None:
+                kwargs["epochs"] = epochs
+            members.append((f"seed{k}", RNNSequenceClassifier(
+                random_state=n_members * seed + k, **kwargs)))
         return make_pipeline(SequenceScaler(), VotingClassifier(members, voting="soft"))
 
-    return ModelSpec(name, make, True, "rnn", description,
-                     {**params, "n_members": n_members})
+    recorded = {**params, "n_members": n_members}
+    if member_params:
+        recorded["member_params"] = member_params
+    return ModelSpec(name, make, True, "rnn", description, recorded)
 
 
 NO_FRONT_END = {"conv_filters": None, "lr_schedule": None, "batch_size": 32,
@@ -132,6 +137,12 @@ RNN_PRESETS = {
         "rnn_ensemble5", "VotingClassifier(voting='soft') over 5 RNNSequenceClassifier() "
         "with the package defaults and seeds 5s..5s+4: the mean of their "
         "probabilities", n_members=5),
+    "rnn_ensemble5_mixed": rnn_ensemble_spec(
+        "rnn_ensemble5_mixed", "VotingClassifier(voting='soft') over 5 "
+        "RNNSequenceClassifier() with seeds 5s..5s+4, alternately with the default "
+        "augmentation (members 1, 3, 5) and without (augmentation=None, members 2 and "
+        "4): the mean of their probabilities", n_members=5,
+        member_params=[{}, {"augmentation": None}]),
     "rnn_gru": rnn_spec(
         "rnn_gru", "GRU, otherwise the package defaults", cell_type="gru"),
     "rnn_best_epoch": rnn_spec(

@@ -11,12 +11,10 @@ import json
 
 import numpy as np
 
-import sklearn_rnn._fitting as fitting
 from benchmarks._data import load_dataset
+from benchmarks._harness import BATCH_PATHS, batch_path
 from sklearn_rnn import RNNSequenceClassifier
 from sklearn_rnn.preprocessing import SequenceScaler
-
-PATHS = {"keras_arrays": lambda: True, "own_batches": lambda: False}
 
 
 def main(dataset="ACSF1", epochs=60, seed=0):
@@ -24,10 +22,10 @@ def main(dataset="ACSF1", epochs=60, seed=0):
     scaler = SequenceScaler().fit(data.X_train)
     X_train = np.asarray(scaler.transform(data.X_train), dtype="float32")
     X_test = np.asarray(scaler.transform(data.X_test), dtype="float32")
-    for path, reshuffles in PATHS.items():
-        fitting.fit_reshuffles_arrays = reshuffles
-        clf = RNNSequenceClassifier(augmentation=None, epochs=epochs, tol=None,
-                                    random_state=seed).fit(X_train, data.y_train)
+    for path in BATCH_PATHS:
+        with batch_path(path):
+            clf = RNNSequenceClassifier(augmentation=None, epochs=epochs, tol=None,
+                                        random_state=seed).fit(X_train, data.y_train)
         print(json.dumps({
             "path": path,
             "training accuracy in fit, last epoch": round(clf.history_["accuracy"][-1], 3),

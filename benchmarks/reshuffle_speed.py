@@ -11,11 +11,10 @@ import time
 
 import numpy as np
 
-import sklearn_rnn._fitting as fitting
+from benchmarks._harness import BATCH_PATHS, batch_path
 from sklearn_rnn import RNNSequenceClassifier
 
 SHAPES = {"36 x 251 x 1": (36, 251, 1), "256 x 100 x 6": (256, 100, 6)}
-PATHS = {"keras_arrays": lambda: True, "own_batches": lambda: False}
 
 
 def main(rounds=4, epochs=20):
@@ -23,16 +22,16 @@ def main(rounds=4, epochs=20):
     for name, (n, steps, features) in SHAPES.items():
         X = rng.normal(size=(n, steps, features)).astype("float32")
         y = np.arange(n) % 3
-        times = {path: [] for path in PATHS}
+        times = {path: [] for path in BATCH_PATHS}
         for r in range(rounds):
-            order = list(PATHS) if r % 2 == 0 else list(PATHS)[::-1]
+            order = list(BATCH_PATHS) if r % 2 == 0 else list(BATCH_PATHS)[::-1]
             for path in order:
-                fitting.fit_reshuffles_arrays = PATHS[path]
                 clf = RNNSequenceClassifier(augmentation=None, epochs=epochs, tol=None,
                                             random_state=r)
-                start = time.perf_counter()
-                clf.fit(X, y)
-                times[path].append(time.perf_counter() - start)
+                with batch_path(path):
+                    start = time.perf_counter()
+                    clf.fit(X, y)
+                    times[path].append(time.perf_counter() - start)
         medians = {path: statistics.median(t) for path, t in times.items()}
         print(name, json.dumps({"median_s": medians,
                                 "now_over_before": medians["own_batches"]

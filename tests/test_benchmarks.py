@@ -359,6 +359,26 @@ def test_ensemble_preset_members_never_share_a_seed_across_benchmark_seeds():
     assert seeds == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14]]
 
 
+def test_mixed_ensemble_preset_alternates_member_settings():
+    from benchmarks._models import RNN_PRESETS
+
+    members = RNN_PRESETS["rnn_ensemble5_mixed"].make(1, epochs=3)[-1].estimators
+    assert [clf.random_state for _, clf in members] == [5, 6, 7, 8, 9]
+    assert [clf.augmentation for _, clf in members] == ["auto", None, "auto", None, "auto"]
+    assert {clf.epochs for _, clf in members} == {3}
+
+
+def test_batch_path_switches_the_training_batches_and_restores_them():
+    import sklearn_rnn._fitting as fitting
+    from benchmarks._harness import batch_path
+
+    before = fitting.fit_reshuffles_arrays
+    for path, reshuffles in (("keras_arrays", True), ("own_batches", False)):
+        with batch_path(path):
+            assert fitting.fit_reshuffles_arrays() is reshuffles
+        assert fitting.fit_reshuffles_arrays is before
+
+
 def test_accuracy_targets_count_datasets_against_the_references():
     from benchmarks.accuracy import accuracy_targets
 
