@@ -106,8 +106,9 @@ ACCURATE = {"conv_filters": (128, 128, 128), "units": 128, "epochs": 600,
             "n_iter_no_change": 50}
 """The wide network: the defaults, twice as wide and trained up to twice as long
 (``accurate_wide`` in ``benchmarks/results/defaults_front_end_screen.md``). The most
-accurate configuration measured over the eight datasets is ``rnn_ensemble5``
-(``benchmarks/results/ensemble_full.md``)."""
+accurate configuration measured over the eight datasets is ``rnn_ensemble5_mixed``
+(``benchmarks/results/ensemble_mixed.md``), ahead of ``rnn_ensemble5``
+(``ensemble_full.md``)."""
 
 RNN_PRESETS = {
     "rnn_default": rnn_spec(
