@@ -17,6 +17,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn_rnn._parameters import AUTO_AUGMENTATION
 from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler
+from sklearn_rnn.schedules import ReduceOnPlateau
 
 
 @dataclass
@@ -144,6 +145,11 @@ RNN_PRESETS = {
         "augmentation (members 1, 3, 5) and without (augmentation=None, members 2 and "
         "4): the mean of their probabilities", n_members=5,
         member_params=[{}, {"augmentation": None}]),
+    "rnn_patient_plateau": rnn_spec(
+        "rnn_patient_plateau", "the package defaults with a more patient schedule: the "
+        "learning rate halved after 20 epochs without improvement of the training loss "
+        "(10 by default), training stopped after 60 (30 by default)",
+        lr_schedule=ReduceOnPlateau(patience=20), n_iter_no_change=60),
     "rnn_gru": rnn_spec(
         "rnn_gru", "GRU, otherwise the package defaults", cell_type="gru"),
     "rnn_best_epoch": rnn_spec(
