@@ -98,13 +98,21 @@ def rnn_ensemble_spec(name, description, n_members, member_params=None, **params
     return ModelSpec(name, make, True, "rnn", description, recorded)
 
 
+PLATEAU_10_30 = {"lr_schedule": ReduceOnPlateau(patience=10), "n_iter_no_change": 30}
+"""The defaults' schedule before sklearn_rnn 0.2.0 made it more patient: the learning
+rate halved after 10 epochs without improvement of the training loss, training
+stopped after 30. The presets whose committed results were measured with it
+(``rnn_previous_defaults``, ``rnn_no_augmentation``, ``rnn_accurate``, the ensembles
+of ``ensemble_full.md`` and ``ensemble_mixed.md``) keep it, so that their commands
+still reproduce those results."""
+
 NO_FRONT_END = {"conv_filters": None, "lr_schedule": None, "batch_size": 32,
                 "epochs": 100, "n_iter_no_change": 10, "augmentation": None}
 """The recurrent network without the convolutional front-end and the small-data
 recipe (with ``tol=None``: the package defaults before the front-end)."""
 
 ACCURATE = {"conv_filters": (128, 128, 128), "units": 128, "epochs": 600,
-            "n_iter_no_change": 50}
+            "lr_schedule": ReduceOnPlateau(patience=10), "n_iter_no_change": 50}
 """The wide network: the defaults, twice as wide and trained up to twice as long
 (``accurate_wide`` in ``benchmarks/results/defaults_front_end_screen.md``). The most
 accurate configuration measured over the eight datasets is ``rnn_ensemble5_mixed``
@@ -117,13 +125,21 @@ RNN_PRESETS = {
         "3 x [Conv1D(64) + BatchNorm + ReLU] (kernels 8/5/3, strides 2/2/1), "
         "bidirectional LSTM(64), max over time; plateau schedule, batch_size='auto', "
         "up to 300 epochs with convergence stopping; augmentation='auto' (half of each "
-        "batch with jitter 0.05, a gain of sd 0.1 and a shift of up to 5% of its length)"),
+        "batch with jitter 0.05, a gain of sd 0.1 and a shift of up to 5% of its length); "
+        "the plateau halving the learning rate after 20 epochs without improvement of the "
+        "training loss, convergence stopping after 60"),
+    "rnn_previous_defaults": rnn_spec(
+        "rnn_previous_defaults", "the package defaults with the schedule they had until "
+        "the patient plateau: the learning rate halved after 10 epochs without "
+        "improvement, training stopped after 30", **PLATEAU_10_30),
     "rnn_no_augmentation": rnn_spec(
         "rnn_no_augmentation", "the package defaults without augmentation "
-        "(augmentation=None, the default of sklearn_rnn 0.1)", augmentation=None),
+        "(augmentation=None, the default of sklearn_rnn 0.1), with the previous schedule "
+        "(halve after 10 epochs, stop after 30)", augmentation=None, **PLATEAU_10_30),
     "rnn_accurate": rnn_spec(
         "rnn_accurate", "the wide network: the defaults with 128 filters per block "
-        "and 128 units, up to 600 epochs, convergence patience 50",
+        "and 128 units, up to 600 epochs, the learning rate halved after 10 epochs "
+        "without improvement, convergence patience 50",
         **ACCURATE),
     "rnn_no_front_end": rnn_spec(
         "rnn_no_front_end", "the package defaults before the front-end: bidirectional "
@@ -137,18 +153,25 @@ RNN_PRESETS = {
         bidirectional=True, n_layers=2, early_stopping=True, validation_fraction=0.2),
     "rnn_ensemble5": rnn_ensemble_spec(
         "rnn_ensemble5", "VotingClassifier(voting='soft') over 5 RNNSequenceClassifier() "
-        "with the package defaults and seeds 5s..5s+4: the mean of their "
-        "probabilities", n_members=5),
+        "with the package defaults and seeds 5s..5s+4, with the previous schedule "
+        "(halve after 10 epochs, stop after 30): the mean of their probabilities",
+        n_members=5, **PLATEAU_10_30),
     "rnn_ensemble5_mixed": rnn_ensemble_spec(
         "rnn_ensemble5_mixed", "VotingClassifier(voting='soft') over 5 "
         "RNNSequenceClassifier() with seeds 5s..5s+4, alternately with the default "
         "augmentation (members 1, 3, 5) and without (augmentation=None, members 2 and "
-        "4): the mean of their probabilities", n_members=5,
+        "4), with the previous schedule (halve after 10 epochs, stop after 30): the "
+        "mean of their probabilities", n_members=5,
+        member_params=[{}, {"augmentation": None}], **PLATEAU_10_30),
+    "rnn_ensemble5_mixed_patient": rnn_ensemble_spec(
+        "rnn_ensemble5_mixed_patient", "rnn_ensemble5_mixed with the package defaults' "
+        "patient schedule (halve after 20 epochs, stop after 60)", n_members=5,
         member_params=[{}, {"augmentation": None}]),
     "rnn_patient_plateau": rnn_spec(
-        "rnn_patient_plateau", "the package defaults with a more patient schedule: the "
-        "learning rate halved after 20 epochs without improvement of the training loss "
-        "(10 by default), training stopped after 60 (30 by default)",
+        "rnn_patient_plateau", "the package defaults with a more patient schedule than "
+        "they had: the learning rate halved after 20 epochs without improvement of the "
+        "training loss (10 before), training stopped after 60 (30 before); the "
+        "defaults since sklearn_rnn 0.2.0",
         lr_schedule=ReduceOnPlateau(patience=20), n_iter_no_change=60),
     "rnn_gru": rnn_spec(
         "rnn_gru", "GRU, otherwise the package defaults", cell_type="gru"),

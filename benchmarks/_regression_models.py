@@ -7,6 +7,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklearn_rnn.preprocessing import SequenceScaler
+from sklearn_rnn.schedules import ReduceOnPlateau
 
 from ._models import ModelSpec, flatten, to_aeon
 
@@ -75,6 +76,20 @@ REGRESSION_MODELS = {
         "rnn_early_stopping", "the defaults with early stopping on a shuffled 20% "
         "of the training split (best weights restored)", early_stopping=True,
         validation_fraction=0.2),
+    "rnn_best_epoch": rnn_regressor_spec(
+        "rnn_best_epoch", "the defaults keeping the weights of the epoch with the "
+        "lowest training loss (restore_best_weights=True)", restore_best_weights=True),
+    "rnn_previous_defaults": rnn_regressor_spec(
+        "rnn_previous_defaults", "the defaults with the schedule they had until the "
+        "patient plateau: the learning rate halved after 10 epochs without "
+        "improvement of the training loss, training stopped after 30",
+        lr_schedule=ReduceOnPlateau(patience=10), n_iter_no_change=30),
+    "rnn_patient_plateau": rnn_regressor_spec(
+        "rnn_patient_plateau", "the defaults with a more patient schedule than they "
+        "had: the learning rate halved after 20 epochs without improvement of the "
+        "training loss (10 before), training stopped after 60 (30 before); the "
+        "defaults since sklearn_rnn 0.2.0", lr_schedule=ReduceOnPlateau(patience=20),
+        n_iter_no_change=60),
     "minirocket": ModelSpec(
         "minirocket", _minirocket, True, "baseline",
         "aeon MiniRocketRegressor (10,000 kernels + RidgeCV)"),

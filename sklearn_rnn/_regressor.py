@@ -126,7 +126,7 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         length_buckets="auto",
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=30,
+        n_iter_no_change=60,
         tol=1e-4,
         restore_best_weights=False,
         loss="mse",

@@ -40,7 +40,7 @@ def test_defaults_match_design_and_evidence():
     assert params["conv_filters"] == "auto"
     assert params["conv_kernel_size"] == (8, 5, 3) and params["conv_stride"] == (2, 2, 1)
     assert params["lr_schedule"] == "plateau" and params["batch_size"] == "auto"
-    assert params["epochs"] == 300 and params["n_iter_no_change"] == 30
+    assert params["epochs"] == 300 and params["n_iter_no_change"] == 60
     assert params["tol"] == 1e-4
     assert params["verbose"] == 0 and params["optimizer"] == "adam"
     assert params["learning_rate"] == 1e-3 and params["validation_fraction"] == 0.1

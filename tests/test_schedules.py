@@ -508,6 +508,17 @@ def plateau_run(logs_per_epoch, **params):
     return callback, lrs
 
 
+def test_plateau_defaults_halve_after_20_epochs():
+    # The estimators' default schedule ("plateau"), chosen by
+    # benchmarks/results/patient_plateau_screen.md over the eight aeon datasets.
+    assert resolve_schedule("plateau").get_params() == {
+        "factor": 0.5, "patience": 20, "min_lr": 0.0}
+    logs = [{"loss": 1.0}] * 23
+    _, lrs = plateau_run(logs, **resolve_schedule("plateau").get_params())
+    # Epoch 0 sets the best loss; the 20th epoch without improvement halves the rate.
+    assert lrs == pytest.approx([BASE] * 20 + [BASE / 2] * 3)
+
+
 def test_plateau_monitors_loss_without_validation():
     logs = [{"loss": v} for v in (1.0, 0.9, 0.9, 0.9, 0.9, 0.8)]
     callback, lrs = plateau_run(logs, factor=0.5, patience=2)
