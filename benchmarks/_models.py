@@ -101,10 +101,12 @@ def rnn_ensemble_spec(name, description, n_members, member_params=None, **params
 PLATEAU_10_30 = {"lr_schedule": ReduceOnPlateau(patience=10), "n_iter_no_change": 30}
 """The defaults' schedule before sklearn_rnn 0.2.0 made it more patient: the learning
 rate halved after 10 epochs without improvement of the training loss, training
-stopped after 30. The presets whose committed results were measured with it
-(``rnn_previous_defaults``, ``rnn_no_augmentation``, ``rnn_accurate``, the ensembles
-of ``ensemble_full.md`` and ``ensemble_mixed.md``) keep it, so that their commands
-still reproduce those results."""
+stopped after 30. The presets of the README's tables (``rnn_previous_defaults``,
+``rnn_no_augmentation``, ``rnn_accurate``, the ensembles of ``ensemble_full.md`` and
+``ensemble_mixed.md``) keep it, so that their commands still reproduce those results.
+The screening presets described as "the package defaults with ..." follow the
+defaults: their committed results, measured before 0.2.0's patient schedule (each
+file names its git revision), are not reproduced by rerunning them today."""
 
 NO_FRONT_END = {"conv_filters": None, "lr_schedule": None, "batch_size": 32,
                 "epochs": 100, "n_iter_no_change": 10, "augmentation": None}
@@ -113,8 +115,9 @@ recipe (with ``tol=None``: the package defaults before the front-end)."""
 
 ACCURATE = {"conv_filters": (128, 128, 128), "units": 128, "epochs": 600,
             "lr_schedule": ReduceOnPlateau(patience=10), "n_iter_no_change": 50}
-"""The wide network: the defaults, twice as wide and trained up to twice as long
-(``accurate_wide`` in ``benchmarks/results/defaults_front_end_screen.md``). The most
+"""The wide network: the defaults with their previous schedule (halve after 10
+epochs), twice as wide and trained up to twice as long (``accurate_wide`` in
+``benchmarks/results/defaults_front_end_screen.md``). The most
 accurate configuration measured over the eight datasets is ``rnn_ensemble5_mixed``
 (``benchmarks/results/ensemble_mixed.md``), ahead of ``rnn_ensemble5``
 (``ensemble_full.md``)."""

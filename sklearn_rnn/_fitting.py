@@ -201,10 +201,11 @@ class TrainingMixin:
         self.length_buckets_ = bool(bucketed and self._batches_by_length(lengths, y))
         keras_shuffles = not self.shuffle or fit_reshuffles_arrays()
         partial = len(X) % self.batch_size_ and len(X) > self.batch_size_
+        equal_length_shapes = 1 + bool(partial)  # full batches, and a last smaller one
         if self.augmentation_ is None and not bucketed and keras_shuffles:
             return ({"x": X, "y": y, "sample_weight": sample_weight,
                      "batch_size": self.batch_size_, "shuffle": self.shuffle},
-                    len(X) * X.shape[1], 1 + bool(partial))
+                    len(X) * X.shape[1], equal_length_shapes)
         batches = SequenceBatches(
             X, y, sample_weight, lengths, batch_size=self.batch_size_,
             shuffle=self.shuffle, seed=seed,
@@ -212,7 +213,7 @@ class TrainingMixin:
             by_length=self.length_buckets_,
             compiled=self._compiles_every_shape(),
         )
-        n_shapes = len(batches.widths()) + 1 if bucketed else 1 + bool(partial)
+        n_shapes = len(batches.widths()) + 1 if bucketed else equal_length_shapes
         return {"x": batches}, batches.padded_steps(), n_shapes
 
     def _batches_by_length(self, lengths, y):
