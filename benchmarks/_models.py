@@ -139,6 +139,9 @@ RNN_PRESETS = {
         "rnn_no_augmentation", "the package defaults without augmentation "
         "(augmentation=None, the default of sklearn_rnn 0.1), with the previous schedule "
         "(halve after 10 epochs, stop after 30)", augmentation=None, **PLATEAU_10_30),
+    "rnn_default_no_augmentation": rnn_spec(
+        "rnn_default_no_augmentation", "today's package defaults (the patient "
+        "schedule) without augmentation (augmentation=None)", augmentation=None),
     "rnn_accurate": rnn_spec(
         "rnn_accurate", "the wide network: the defaults with 128 filters per block "
         "and 128 units, up to 600 epochs, the learning rate halved after 10 epochs "
