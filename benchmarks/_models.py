@@ -179,6 +179,11 @@ RNN_PRESETS = {
         "training loss (10 before), training stopped after 60 (30 before); the "
         "defaults since sklearn_rnn 0.2.0",
         lr_schedule=ReduceOnPlateau(patience=20), n_iter_no_change=60),
+    "rnn_short_plateau": rnn_spec(
+        "rnn_short_plateau", "the package defaults with the learning rate halved after 6 "
+        "epochs without improvement of the training loss (a patience for fits of 100 "
+        "epochs), training stopped after 60",
+        lr_schedule=ReduceOnPlateau(patience=6), n_iter_no_change=60),
     "rnn_gru": rnn_spec(
         "rnn_gru", "GRU, otherwise the package defaults", cell_type="gru"),
     "rnn_best_epoch": rnn_spec(

@@ -83,7 +83,7 @@ class SequenceInputMixin:
         if self.warm_start and self.initialized_ and not getattr(self, "_partial", False):
             self._check_sequences(seqs, reset=False)
         schedule = resolve_schedule(self.lr_schedule)
-        if schedule is not None:
+        if hasattr(schedule, "check"):  # the package's schedules; an object of your own may not
             schedule.check(self.learning_rate)
         return seqs, y, sample_weight
 

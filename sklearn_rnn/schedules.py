@@ -18,7 +18,9 @@ The protocol used by the classifier:
 - ``check(base_lr)`` raises ``ValueError`` for invalid parameters;
 - ``keras_learning_rate(base_lr, steps_per_epoch, epochs)`` gives the
   optimizer's ``learning_rate`` (a float or a Keras ``LearningRateSchedule``);
-- ``keras_callbacks(base_lr)`` gives extra Keras callbacks for ``fit``;
+- ``keras_callbacks(base_lr, epochs=None)`` gives extra Keras callbacks for
+  ``fit`` (``epochs``: the estimator's budget; an object of your own may take
+  ``base_lr`` alone, and is then called without it);
 - ``lr_at(step, base_lr, steps_per_epoch, epochs)`` is the NumPy reference of
   the same formula (used by :func:`~sklearn_rnn.plotting.plot_lr_schedule`).
 
@@ -116,13 +118,15 @@ class _Schedule(BaseEstimator):
 
         return EpochLearningRateSchedule(clone(self), base_lr, steps_per_epoch, epochs)
 
-    def keras_callbacks(self, base_lr):
+    def keras_callbacks(self, base_lr, epochs=None):
         """Extra Keras callbacks for ``fit``: none for this schedule.
 
         Parameters
         ----------
         base_lr : float
             The classifier's ``learning_rate``.
+        epochs : int or None, default=None
+            The estimator's ``epochs`` (unused here).
 
         Returns
         -------
@@ -572,21 +576,29 @@ class ReduceOnPlateau(_Schedule):
     without any reduction (the base learning rate); the realised values are
     in the classifier's ``history_["lr"]``.
 
-    The defaults (halve after 20 epochs without improvement; Keras' are 0.1 and 10)
-    are the estimators' default schedule, ``lr_schedule="plateau"``: halving
-    on a plateau trained the convolutional front-end
-    (``benchmarks/results/defaults_front_end_screen.md``, patience 10), and a patience of 20 with
-    ``n_iter_no_change=60``, instead of 10 and 30 before sklearn_rnn 0.2.0,
-    lifted the classifier's mean accuracy over the eight aeon datasets from 0.907
-    to 0.922, ahead on the four long univariate ones
-    (``benchmarks/results/patient_plateau_screen.md``).
+    The defaults (halve by 0.5; Keras' are 0.1 and a patience of 10) are the
+    estimators' default schedule, ``lr_schedule="plateau"``: halving on a
+    plateau trained the convolutional front-end
+    (``benchmarks/results/defaults_front_end_screen.md``, patience 10). The
+    patience follows the training budget, ``patience="auto"``: ``epochs // 15``,
+    between 5 and 20, so 20 for the default 300 epochs and 6 for 100. With 300
+    epochs a patience of 20 (and ``n_iter_no_change=60``), instead of 10 (and 30)
+    before sklearn_rnn 0.2.0, lifted the classifier's mean accuracy over the
+    eight aeon datasets from 0.907 to 0.922, ahead on the four long univariate
+    ones (``benchmarks/results/patient_plateau_screen.md``); with 100 epochs a
+    patience of 6 was the best of 6, 10 and 20 over the five small aeon datasets
+    (mean 0.950 against 0.944 and 0.943, ArrowHead 0.810 against 0.787 and 0.766;
+    ``benchmarks/results/short_budget_screen.md``): a short fit needs the
+    halvings sooner.
 
     Parameters
     ----------
     factor : float, default=0.5
         Factor applied on a plateau, in (0, 1).
-    patience : int, default=20
-        Epochs without improvement before a reduction (>= 0).
+    patience : int or "auto", default="auto"
+        Epochs without improvement before a reduction (>= 0). ``"auto"``:
+        ``epochs // 15`` for the estimator's ``epochs``, at least 5 and at most
+        20 (20 when the budget is unknown); see :meth:`patience_for`.
     min_lr : float, default=0.0
         Lower bound on the learning rate, in [0, learning_rate].
 
@@ -596,15 +608,17 @@ class ReduceOnPlateau(_Schedule):
     >>> ReduceOnPlateau(patience=2).lr_at([0, 10], base_lr=0.01,
     ...                                   steps_per_epoch=10, epochs=2).tolist()
     [0.01, 0.01]
+    >>> ReduceOnPlateau().patience_for(300), ReduceOnPlateau().patience_for(100)
+    (20, 6)
     """
 
     _parameter_constraints = {
         "factor": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 0, None, closed="left")],
+        "patience": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "min_lr": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, factor=0.5, patience=20, min_lr=0.0):
+    def __init__(self, factor=0.5, patience="auto", min_lr=0.0):
         self.factor = factor
         self.patience = patience
         self.min_lr = min_lr
@@ -633,13 +647,35 @@ class ReduceOnPlateau(_Schedule):
         _check_run(steps_per_epoch, epochs)
         return float(base_lr)
 
-    def keras_callbacks(self, base_lr):
+    def patience_for(self, epochs=None):
+        """The patience a fit of ``epochs`` epochs uses.
+
+        Parameters
+        ----------
+        epochs : int or None, default=None
+            The estimator's ``epochs``; None for an unknown budget.
+
+        Returns
+        -------
+        int
+            ``patience`` when it is a number; for ``"auto"``, ``epochs // 15``
+            clipped to [5, 20], or 20 when ``epochs`` is None.
+        """
+        if self.patience != "auto":
+            return self.patience
+        if epochs is None:
+            return 20
+        return min(max(epochs // 15, 5), 20)
+
+    def keras_callbacks(self, base_lr, epochs=None):
         """A Keras ``ReduceLROnPlateau`` for ``fit``.
 
         Parameters
         ----------
         base_lr : float
             The classifier's ``learning_rate``.
+        epochs : int or None, default=None
+            The estimator's ``epochs``: sets the patience when it is ``"auto"``.
 
         Returns
         -------
@@ -649,7 +685,7 @@ class ReduceOnPlateau(_Schedule):
         self.check(base_lr)
         from ._keras_schedules import PlateauCallback
 
-        return [PlateauCallback(factor=self.factor, patience=self.patience,
+        return [PlateauCallback(factor=self.factor, patience=self.patience_for(epochs),
                                 min_lr=self.min_lr)]
 
     def _formula(self, xp, step, base_lr, steps_per_epoch, epochs):

@@ -510,13 +510,64 @@ def plateau_run(logs_per_epoch, **params):
 
 def test_plateau_defaults_halve_after_20_epochs():
     # The estimators' default schedule ("plateau"), chosen by
-    # benchmarks/results/patient_plateau_screen.md over the eight aeon datasets.
+    # benchmarks/results/patient_plateau_screen.md over the eight aeon datasets
+    # (300 epochs) and short_budget_screen.md (100 epochs).
     assert resolve_schedule("plateau").get_params() == {
-        "factor": 0.5, "patience": 20, "min_lr": 0.0}
+        "factor": 0.5, "patience": "auto", "min_lr": 0.0}
     logs = [{"loss": 1.0}] * 23
-    _, lrs = plateau_run(logs, **resolve_schedule("plateau").get_params())
+    (callback,) = resolve_schedule("plateau").keras_callbacks(BASE, epochs=300)
+    assert callback.patience == 20
+    _, lrs = plateau_run(logs, factor=0.5, patience=20)
     # Epoch 0 sets the best loss; the 20th epoch without improvement halves the rate.
     assert lrs == pytest.approx([BASE] * 20 + [BASE / 2] * 3)
+
+
+@pytest.mark.parametrize(("epochs", "patience"), [
+    (None, 20), (1, 5), (75, 5), (99, 6), (100, 6), (150, 10), (300, 20), (2000, 20)])
+def test_auto_plateau_patience_follows_the_budget(epochs, patience):
+    schedule = ReduceOnPlateau()
+    assert schedule.patience_for(epochs) == patience
+    (callback,) = schedule.keras_callbacks(BASE, epochs=epochs)
+    assert callback.patience == patience
+
+
+def test_fixed_plateau_patience_ignores_the_budget():
+    assert ReduceOnPlateau(patience=3).patience_for(300) == 3
+    (callback,) = ReduceOnPlateau(patience=0).keras_callbacks(BASE, epochs=100)
+    assert callback.patience == 0
+
+
+def test_estimator_hands_its_epochs_to_the_auto_patience():
+    from sklearn_rnn import RNNSequenceClassifier
+
+    X, y = ordered_sequences()
+    # At lr 1e-9 the loss never improves by 1e-4; 8 epochs give a patience of 5.
+    params = dict(units=3, epochs=8, learning_rate=1e-9, tol=None, augmentation=None,
+                  random_state=0, **ONE_DIRECTION)
+    auto = RNNSequenceClassifier(lr_schedule="plateau", **params).fit(X, y)
+    five = RNNSequenceClassifier(lr_schedule=ReduceOnPlateau(patience=5), **params).fit(X, y)
+    assert auto.history_["lr"] == pytest.approx(five.history_["lr"], rel=1e-5)
+    assert min(auto.history_["lr"]) == pytest.approx(5e-10, rel=1e-5)  # one halving
+
+
+class ConstantOfMyOwn:
+    """A schedule object written to the protocol's oldest form (no ``epochs``)."""
+
+    def keras_learning_rate(self, base_lr, steps_per_epoch, epochs):
+        return float(base_lr)
+
+    def keras_callbacks(self, base_lr):
+        return []
+
+
+def test_schedule_object_of_the_users_own():
+    from sklearn_rnn import RNNSequenceClassifier
+
+    X, y = ordered_sequences()
+    clf = RNNSequenceClassifier(units=3, epochs=2, learning_rate=1e-3,
+                                lr_schedule=ConstantOfMyOwn(), random_state=0,
+                                **ONE_DIRECTION).fit(X, y)
+    assert clf.history_["lr"] == pytest.approx([1e-3, 1e-3], rel=1e-5)
 
 
 def test_plateau_monitors_loss_without_validation():
