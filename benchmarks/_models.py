@@ -129,8 +129,9 @@ RNN_PRESETS = {
         "bidirectional LSTM(64), max over time; plateau schedule, batch_size='auto', "
         "up to 300 epochs with convergence stopping; augmentation='auto' (half of each "
         "batch with jitter 0.05, a gain of sd 0.1 and a shift of up to 5% of its length); "
-        "the plateau halving the learning rate after 20 epochs without improvement of the "
-        "training loss, convergence stopping after 60"),
+        "the plateau halving the learning rate after epochs // 15 epochs without "
+        "improvement of the training loss (between 5 and 20: 20 at 300 epochs, 6 at 100), "
+        "convergence stopping after 60"),
     "rnn_previous_defaults": rnn_spec(
         "rnn_previous_defaults", "the package defaults with the schedule they had until "
         "the patient plateau: the learning rate halved after 10 epochs without "
@@ -171,8 +172,12 @@ RNN_PRESETS = {
         member_params=[{}, {"augmentation": None}], **PLATEAU_10_30),
     "rnn_ensemble5_mixed_patient": rnn_ensemble_spec(
         "rnn_ensemble5_mixed_patient", "rnn_ensemble5_mixed with the package defaults' "
-        "patient schedule (halve after 20 epochs, stop after 60)", n_members=5,
+        "patient schedule (halve after 20 epochs at 300 epochs, stop after 60)", n_members=5,
         member_params=[{}, {"augmentation": None}]),
+    "rnn_ensemble5_patient": rnn_ensemble_spec(
+        "rnn_ensemble5_patient", "VotingClassifier(voting='soft') over 5 "
+        "RNNSequenceClassifier() with the package defaults (the patient schedule) and "
+        "seeds 5s..5s+4: the mean of their probabilities", n_members=5),
     "rnn_patient_plateau": rnn_spec(
         "rnn_patient_plateau", "the package defaults with a more patient schedule than "
         "they had: the learning rate halved after 20 epochs without improvement of the "
