@@ -182,7 +182,7 @@ RNN_PRESETS = {
         "rnn_patient_plateau", "the package defaults with a more patient schedule than "
         "they had: the learning rate halved after 20 epochs without improvement of the "
         "training loss (10 before), training stopped after 60 (30 before); the "
-        "defaults since sklearn_rnn 0.2.0",
+        "defaults' patience at 300 epochs since sklearn_rnn 0.2.0",
         lr_schedule=ReduceOnPlateau(patience=20), n_iter_no_change=60),
     "rnn_short_plateau": rnn_spec(
         "rnn_short_plateau", "the package defaults with the learning rate halved after 6 "

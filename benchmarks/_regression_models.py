@@ -88,8 +88,8 @@ REGRESSION_MODELS = {
         "rnn_patient_plateau", "the defaults with a more patient schedule than they "
         "had: the learning rate halved after 20 epochs without improvement of the "
         "training loss (10 before), training stopped after 60 (30 before); the "
-        "defaults since sklearn_rnn 0.2.0", lr_schedule=ReduceOnPlateau(patience=20),
-        n_iter_no_change=60),
+        "defaults' patience at 300 epochs since sklearn_rnn 0.2.0",
+        lr_schedule=ReduceOnPlateau(patience=20), n_iter_no_change=60),
     "minirocket": ModelSpec(
         "minirocket", _minirocket, True, "baseline",
         "aeon MiniRocketRegressor (10,000 kernels + RidgeCV)"),

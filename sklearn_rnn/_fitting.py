@@ -45,7 +45,7 @@ from ._training import (
     fit_on_batches,
     target_share_in_length_batches,
 )
-from .schedules import _Schedule, resolve_schedule
+from .schedules import resolve_schedule, schedule_callbacks
 
 
 @dataclasses.dataclass
@@ -167,10 +167,7 @@ class TrainingMixin:
         schedule = resolve_schedule(self.lr_schedule)
         if schedule is None:
             return []
-        if isinstance(schedule, _Schedule):
-            callbacks = schedule.keras_callbacks(self.learning_rate, epochs=self.epochs)
-        else:  # an object of the user's own, called as the protocol allows
-            callbacks = schedule.keras_callbacks(self.learning_rate)
+        callbacks = schedule_callbacks(schedule, self.learning_rate, self.epochs)
         if self._continuing_partial_fit(initial_epoch):
             states = getattr(self, "_schedule_states", None) or []
             for callback, state in zip(callbacks, states, strict=False):

@@ -15,12 +15,13 @@ training time in epochs is ``t = s / S``: at the first batch of epoch ``e``
 
 The protocol used by the classifier:
 
-- ``check(base_lr)`` raises ``ValueError`` for invalid parameters;
+- ``check(base_lr)`` raises ``ValueError`` for invalid parameters (optional for
+  an object of your own);
 - ``keras_learning_rate(base_lr, steps_per_epoch, epochs)`` gives the
   optimizer's ``learning_rate`` (a float or a Keras ``LearningRateSchedule``);
 - ``keras_callbacks(base_lr, epochs=None)`` gives extra Keras callbacks for
-  ``fit`` (``epochs``: the estimator's budget; an object of your own may take
-  ``base_lr`` alone, and is then called without it);
+  ``fit`` (``epochs``: the estimator's ``epochs``; an object whose method takes
+  ``base_lr`` alone is called without it, see :func:`schedule_callbacks`);
 - ``lr_at(step, base_lr, steps_per_epoch, epochs)`` is the NumPy reference of
   the same formula (used by :func:`~sklearn_rnn.plotting.plot_lr_schedule`).
 
@@ -28,6 +29,7 @@ This module does not import Keras: the Keras pieces live in
 ``sklearn_rnn._keras_schedules`` and load on first use.
 """
 
+import inspect
 import math
 from numbers import Integral, Real
 
@@ -45,6 +47,7 @@ __all__ = [
     "ReduceOnPlateau",
     "StepDecay",
     "resolve_schedule",
+    "schedule_callbacks",
 ]
 
 SCHEDULE_NAMES = (
@@ -585,11 +588,12 @@ class ReduceOnPlateau(_Schedule):
     epochs a patience of 20 (and ``n_iter_no_change=60``), instead of 10 (and 30)
     before sklearn_rnn 0.2.0, lifted the classifier's mean accuracy over the
     eight aeon datasets from 0.907 to 0.922, ahead on the four long univariate
-    ones (``benchmarks/results/patient_plateau_screen.md``); with 100 epochs a
-    patience of 6 was the best of 6, 10 and 20 over the five small aeon datasets
-    (mean 0.950 against 0.944 and 0.943, ArrowHead 0.810 against 0.787 and 0.766;
-    ``benchmarks/results/short_budget_screen.md``): a short fit needs the
-    halvings sooner.
+    ones (``benchmarks/results/patient_plateau_screen.md``); with 100 epochs,
+    over the five small aeon datasets (3 seeds), a patience of 6 averaged 0.950
+    against 0.944 for 10 (with a stop after 30) and 0.943 for 20, a lead that comes
+    from ArrowHead (0.810 against 0.787 and 0.766, within about one standard
+    deviation; ``benchmarks/results/short_budget_screen.md``). The rule between
+    those two measured budgets is an interpolation.
 
     Parameters
     ----------
@@ -598,7 +602,9 @@ class ReduceOnPlateau(_Schedule):
     patience : int or "auto", default="auto"
         Epochs without improvement before a reduction (>= 0). ``"auto"``:
         ``epochs // 15`` for the estimator's ``epochs``, at least 5 and at most
-        20 (20 when the budget is unknown); see :meth:`patience_for`.
+        20 (20 when the budget is unknown); see :meth:`patience_for`. With
+        ``partial_fit``, which trains one epoch per call, the estimator's
+        ``epochs`` still sets it.
     min_lr : float, default=0.0
         Lower bound on the learning rate, in [0, learning_rate].
 
@@ -661,6 +667,7 @@ class ReduceOnPlateau(_Schedule):
             ``patience`` when it is a number; for ``"auto"``, ``epochs // 15``
             clipped to [5, 20], or 20 when ``epochs`` is None.
         """
+        self._validate_params()
         if self.patience != "auto":
             return self.patience
         if epochs is None:
@@ -709,6 +716,39 @@ SCHEDULE_CLASSES = {
     for cls in (StepDecay, ExponentialDecay, CosineAnnealing, CosineRestarts,
                 CyclicLR, OneCycle, ReduceOnPlateau)
 }
+
+
+def schedule_callbacks(schedule, base_lr, epochs):
+    """The Keras callbacks of ``schedule`` for a fit of ``epochs`` epochs.
+
+    ``epochs`` is passed when the object's ``keras_callbacks`` accepts it (the
+    package's schedules do); an object of your own whose method takes
+    ``base_lr`` alone is called without it.
+
+    Parameters
+    ----------
+    schedule : schedule object
+        What :func:`resolve_schedule` returns (not None).
+    base_lr : float
+        The estimator's ``learning_rate``.
+    epochs : int
+        The estimator's ``epochs``.
+
+    Returns
+    -------
+    list of keras.callbacks.Callback
+        What the schedule's ``keras_callbacks`` returns.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.schedules import ReduceOnPlateau, schedule_callbacks
+    >>> [c.patience for c in schedule_callbacks(ReduceOnPlateau(), 1e-3, epochs=100)]
+    [6]
+    """
+    parameters = inspect.signature(schedule.keras_callbacks).parameters.values()
+    if any(p.name == "epochs" or p.kind is p.VAR_KEYWORD for p in parameters):
+        return schedule.keras_callbacks(base_lr, epochs=epochs)
+    return schedule.keras_callbacks(base_lr)
 
 
 def resolve_schedule(lr_schedule):

@@ -168,6 +168,7 @@ def test_init_does_not_validate():
         (ReduceOnPlateau(factor=1.0), ["'factor'", "(0.0, 1.0)", "1.0"]),
         (ReduceOnPlateau(patience=-1), ["'patience'", "-1"]),
         (ReduceOnPlateau(patience=1.5), ["'patience'", "int", "1.5"]),
+        (ReduceOnPlateau(patience="AUTO"), ["'patience'", "'auto'", "'AUTO'"]),
         (ReduceOnPlateau(min_lr=-1.0), ["'min_lr'", "-1.0"]),
     ],
     ids=lambda value: repr(value) if not isinstance(value, list) else "",
@@ -550,8 +551,19 @@ def test_estimator_hands_its_epochs_to_the_auto_patience():
     assert min(auto.history_["lr"]) == pytest.approx(5e-10, rel=1e-5)  # one halving
 
 
+def test_regressor_hands_its_epochs_to_the_auto_patience():
+    from sklearn_rnn import RNNSequenceRegressor
+
+    X, y = ordered_sequences()
+    params = dict(units=3, epochs=8, learning_rate=1e-9, tol=None, random_state=0,
+                  **ONE_DIRECTION)
+    auto = RNNSequenceRegressor(**params).fit(X, y.astype(float))
+    assert min(auto.history_["lr"]) == pytest.approx(5e-10, rel=1e-5)  # patience 5
+
+
 class ConstantOfMyOwn:
-    """A schedule object written to the protocol's oldest form (no ``epochs``)."""
+    """A schedule object of the user's own: no ``check``, and ``keras_callbacks``
+    in the protocol's first form (``base_lr`` alone)."""
 
     def keras_learning_rate(self, base_lr, steps_per_epoch, epochs):
         return float(base_lr)
@@ -560,14 +572,36 @@ class ConstantOfMyOwn:
         return []
 
 
-def test_schedule_object_of_the_users_own():
+class PlateauOfMyOwn(ConstantOfMyOwn):
+    """One whose ``keras_callbacks`` takes the estimator's ``epochs``."""
+
+    def keras_callbacks(self, base_lr, epochs=None):
+        self.epochs_seen = epochs
+        return ReduceOnPlateau(patience=epochs // 4).keras_callbacks(base_lr)
+
+
+class FixedPatiencePlateau(ReduceOnPlateau):
+    """A subclass overriding ``keras_callbacks`` in the first form."""
+
+    def keras_callbacks(self, base_lr):
+        return super().keras_callbacks(base_lr, epochs=300)
+
+
+@pytest.mark.parametrize("schedule", [ConstantOfMyOwn(), PlateauOfMyOwn(),
+                                      FixedPatiencePlateau()],
+                         ids=lambda s: type(s).__name__)
+def test_schedule_objects_of_the_users_own(schedule):
     from sklearn_rnn import RNNSequenceClassifier
 
     X, y = ordered_sequences()
-    clf = RNNSequenceClassifier(units=3, epochs=2, learning_rate=1e-3,
-                                lr_schedule=ConstantOfMyOwn(), random_state=0,
+    # At lr 1e-9 the loss never improves: patience 2 (epochs // 4) halves at epoch 3.
+    clf = RNNSequenceClassifier(units=3, epochs=8, learning_rate=1e-9, tol=None,
+                                lr_schedule=schedule, augmentation=None, random_state=0,
                                 **ONE_DIRECTION).fit(X, y)
-    assert clf.history_["lr"] == pytest.approx([1e-3, 1e-3], rel=1e-5)
+    halved = min(clf.history_["lr"]) < 1e-9 * 0.9
+    assert halved == isinstance(schedule, PlateauOfMyOwn)
+    if isinstance(schedule, PlateauOfMyOwn):
+        assert clf.lr_schedule.epochs_seen == 8
 
 
 def test_plateau_monitors_loss_without_validation():
