@@ -178,6 +178,9 @@ RNN_PRESETS = {
         "rnn_ensemble5_patient", "VotingClassifier(voting='soft') over 5 "
         "RNNSequenceClassifier() with the package defaults (the patient schedule) and "
         "seeds 5s..5s+4: the mean of their probabilities", n_members=5),
+    "rnn_600_epochs": rnn_spec(
+        "rnn_600_epochs", "the package defaults trained up to 600 epochs instead of 300 "
+        "(the plateau's patience stays 20, convergence stopping after 60)", epochs=600),
     "rnn_patient_plateau": rnn_spec(
         "rnn_patient_plateau", "the package defaults with a more patient schedule than "
         "they had: the learning rate halved after 20 epochs without improvement of the "
