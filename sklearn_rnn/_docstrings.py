@@ -126,7 +126,11 @@ NETWORK_PARAMETERS_DOC = """\
         with the default 300, 6 with 100;
         :class:`~sklearn_rnn.schedules.ReduceOnPlateau`); None keeps it constant.
     epochs : int, default=300
-        Maximum number of epochs.
+        Maximum number of epochs. When a fit's ``n_iter_`` reaches it, training
+        longer may pay a little: with 600, ACSF1's fits stopped by convergence
+        after 343 to 404 epochs and scored 0.877 against 0.863, at 1.2 times the
+        fit time; PickupGestureWiimoteZ and OSULeaf did not move
+        (``benchmarks/results/long_training_screen.md``).
     batch_size : int or "auto", default="auto"
         Sequences per gradient update. ``"auto"`` takes a tenth of the training
         sequences, at least 4 and at most 32 (never more than the data): about ten

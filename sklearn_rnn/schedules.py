@@ -21,7 +21,7 @@ The protocol used by the classifier:
   optimizer's ``learning_rate`` (a float or a Keras ``LearningRateSchedule``);
 - ``keras_callbacks(base_lr, epochs=None)`` gives extra Keras callbacks for
   ``fit`` (``epochs``: the estimator's ``epochs``; an object whose method takes
-  ``base_lr`` alone is called without it, see :func:`schedule_callbacks`);
+  ``base_lr`` alone is called without it, see ``schedule_callbacks``);
 - ``lr_at(step, base_lr, steps_per_epoch, epochs)`` is the NumPy reference of
   the same formula (used by :func:`~sklearn_rnn.plotting.plot_lr_schedule`).
 
@@ -602,7 +602,7 @@ class ReduceOnPlateau(_Schedule):
     patience : int or "auto", default="auto"
         Epochs without improvement before a reduction (>= 0). ``"auto"``:
         ``epochs // 15`` for the estimator's ``epochs``, at least 5 and at most
-        20 (20 when the budget is unknown); see :meth:`patience_for`. With
+        20 (20 when the budget is unknown); see ``patience_for``. With
         ``partial_fit``, which trains one epoch per call, the estimator's
         ``epochs`` still sets it.
     min_lr : float, default=0.0
