@@ -149,6 +149,48 @@ def machine_markdown(info, rows=None):
     )
 
 
+# ------------------------------------------------------------------ runs
+def previous_runs(path, resume):
+    """The runs recorded in ``path`` (``<name>.runs.json``: each run's command,
+    machine, wall time and the rows it found) when ``resume``; otherwise the record
+    is removed, as the CSV is, and the list is empty."""
+    path = Path(path)
+    if not resume:
+        path.unlink(missing_ok=True)
+        return []
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def record_run(path, runs, *, command, machine, wall_seconds, kept_rows):
+    """Append this run to ``runs`` and write them all to ``path``."""
+    runs = [*runs, {"command": command, "machine": machine,
+                    "wall_seconds": wall_seconds, "kept_rows": kept_rows}]
+    Path(path).write_text(json.dumps(runs, indent=1) + "\n")
+    return runs
+
+
+def runs_markdown(runs, rows=None):
+    """The report's header: the first run's command, machine and date, the wall
+    time added up over the ``--resume`` runs that completed the CSV."""
+    first, resumed = runs[0], runs[1:]
+    total = sum(run["wall_seconds"] for run in runs)
+    out = [f"Command: `{first['command']}`  ",
+           f"Wall time: {total / 60:.1f} min"
+           + (f" over {len(runs)} runs" if resumed else ""), ""]
+    if resumed:
+        out += [f"Resumed {len(resumed)} time(s) with `--resume`, which kept the rows "
+                "already in the CSV: "
+                + "; ".join(f"`{run['command']}` on {run['machine']['date']} "
+                            f"({run['machine']['cpu']}, {run['wall_seconds'] / 60:.1f} min)"
+                            for run in resumed)
+                + ". The machine and date below are the first run's.", ""]
+    if first["kept_rows"]:
+        out += [f"The first recorded run kept {first['kept_rows']} rows already in the "
+                "CSV, written by earlier runs that recorded neither command nor wall "
+                "time.", ""]
+    return "\n".join(out) + "\n" + machine_markdown(first["machine"], rows)
+
+
 # -------------------------------------------------------------------- CSV
 def append_row(path, row, columns=COLUMNS):
     path = Path(path)

@@ -35,7 +35,9 @@ over the training split.
 
 Output (``--out``, default ``benchmarks/results/``): ``accuracy.csv`` (one row per
 fit, written as it goes), ``accuracy.md`` (tables of mean ± std over seeds, the
-machine, the command) and ``accuracy.png``; ``accuracy_quick.*`` with ``--quick``.
+machine, the command), ``accuracy.png`` and ``accuracy.runs.json`` (each run's
+command, machine and wall time, so that a report finished with ``--resume`` still
+names the run that started it); ``accuracy_quick.*`` with ``--quick``.
 """
 
 import argparse
@@ -247,18 +249,21 @@ def run_benchmark(datasets, models, seeds, *, epochs=None, csv_path=None, done=(
 
 
 # ----------------------------------------------------------------- summary
-def summary_markdown(rows, *, datasets, models, seeds, epochs, command, machine,
-                     wall_seconds, quick, overrides=None, dataset_info=None,
-                     long_seeds=None, per_sequence=False):
-    from ._report import machine_markdown, metric_table, ordered
+def summary_markdown(rows, *, datasets, models, seeds, epochs, command=None,
+                     machine=None, wall_seconds=None, quick, overrides=None,
+                     dataset_info=None, long_seeds=None, per_sequence=False, runs=None):
+    """The report. ``runs`` (:func:`~._report.record_run`) say which runs wrote the
+    rows; without them, one run of ``command`` on ``machine``."""
+    from ._report import metric_table, ordered, runs_markdown
 
     datasets = ordered([r["dataset"] for r in rows], datasets)
     models = ordered([r["model"] for r in rows], models)
     specs = {m: MODELS[m] for m in models if m in MODELS}
     out = ["# Accuracy: RNNSequenceClassifier vs classical baselines"
            + (" (quick run)" if quick else ""), ""]
-    out += [f"Command: `{command}`  ", f"Wall time: {wall_seconds / 60:.1f} min", "",
-            machine_markdown(machine, rows)]
+    runs = runs or [{"command": command, "machine": machine,
+                     "wall_seconds": wall_seconds, "kept_rows": 0}]
+    out += [runs_markdown(runs, rows)]
     seeds_text = ", ".join(map(str, seeds))
     out += ["## Protocol", "",
             "- Official train/test splits; test accuracy. "
@@ -403,8 +408,13 @@ def _parse_list(text, allowed, what):
 def _parse_seeds(text):
     """``"3"`` means seeds 0, 1, 2; ``"0,5,7"`` lists them."""
     if "," in text:
-        return [int(t) for t in text.split(",") if t.strip()]
-    return list(range(int(text)))
+        seeds = [int(t) for t in text.split(",") if t.strip()]
+    else:
+        seeds = list(range(int(text)))
+    if not seeds:
+        raise SystemExit(f"--seeds {text!r} runs no seed: give a positive number of "
+                         "seeds (3 = seeds 0, 1, 2) or a list (0,5,7; one seed: 0,).")
+    return seeds
 
 
 def build_parser(prog="python -m benchmarks"):
@@ -436,7 +446,9 @@ def build_parser(prog="python -m benchmarks"):
                                        "or accuracy_quick with --quick)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the rows already in the CSV and run only the "
-                             "missing fits")
+                             "missing fits; the report keeps the first run's command, "
+                             "machine and date (recorded in <name>.runs.json) and adds "
+                             "up the runs' wall times")
     parser.add_argument("--per-sequence", action="store_true",
                         help="every model's SequenceScaler scales each series on its "
                              "own (per_sequence=True) instead of each feature over the "
@@ -462,6 +474,8 @@ def main(argv=None, *, prog="python -m benchmarks", default_models=None,
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / f"{name}.csv"
+    runs_path = out / f"{name}.runs.json"
+    runs = _report.previous_runs(runs_path, args.resume and csv_path.exists())
     done, previous = set(), []
     if args.resume and csv_path.exists():
         previous = [r for r in _report.read_rows(csv_path) if not r.get("error")]
@@ -486,14 +500,15 @@ def main(argv=None, *, prog="python -m benchmarks", default_models=None,
                          per_sequence=args.per_sequence, log=log)
     rows = previous + rows
     wall = time.perf_counter() - started
+    runs = _report.record_run(runs_path, runs, command=command, machine=machine,
+                              wall_seconds=wall, kept_rows=len(previous))
     info = {}
     for d in datasets:  # shape facts for the protocol table (cheap: cached loaders)
         info[d] = load_dataset(d).info
     md = summary_markdown(rows, datasets=datasets, models=models, seeds=seeds,
-                          epochs=epochs, command=command, machine=machine,
-                          wall_seconds=wall, quick=args.quick, overrides=overrides,
+                          epochs=epochs, quick=args.quick, overrides=overrides,
                           dataset_info=info, long_seeds=args.long_seeds,
-                          per_sequence=args.per_sequence)
+                          per_sequence=args.per_sequence, runs=runs)
     md_path = out / f"{name}.md"
     png_path = out / f"{name}.png"
     if not args.no_plot:

@@ -190,7 +190,9 @@ def main(argv=None):
     parser.add_argument("--out", default=str(_report.RESULTS))
     parser.add_argument("--name", help="file stem (default: defaults, or defaults_quick)")
     parser.add_argument("--resume", action="store_true",
-                        help="keep the rows already in the CSV; run only missing fits")
+                        help="keep the rows already in the CSV; run only missing "
+                             "fits (the report keeps the first run's command and "
+                             "machine, recorded in <name>.runs.json)")
     parser.add_argument("--report-only", action="store_true",
                         help="no fits: rewrite the Markdown table from the CSV")
     args = parser.parse_args(argv)
@@ -204,6 +206,9 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / f"{name}.csv"
+    runs_path = out / f"{name}.runs.json"
+    runs = ([] if args.report_only else
+            _report.previous_runs(runs_path, args.resume and csv_path.exists()))
     previous, done = [], set()
     if (args.resume or args.report_only) and csv_path.exists():
         previous = [r for r in _report.read_rows(csv_path) if not r.get("error")]
@@ -223,17 +228,20 @@ def main(argv=None):
     rows = previous if args.report_only else previous + run_benchmark(
         datasets, specs, seeds, csv_path=csv_path, done=done, log=log)
     wall = time.perf_counter() - started
+    if not args.report_only:
+        runs = _report.record_run(runs_path, runs, command=command, machine=machine,
+                                  wall_seconds=wall, kept_rows=len(previous))
     if args.report_only:
         seeds = sorted({int(r["seed"]) for r in rows})
     info = {d: load_dataset(d).info for d in datasets}
     # with --resume, the table also shows the candidates of earlier runs
     names = [n for n in CANDIDATES if n in names or any(r["model"] == n for r in rows)]
+    header = (f"Command: `{command}`  \nRows collected by several runs of "
+              "`python -m benchmarks defaults --candidates ...` (one row per fit in the "
+              f"CSV)\n\n{_report.machine_markdown(machine, rows)}" if args.report_only
+              else _report.runs_markdown(runs, rows))
     md = ["# Default hyperparameters of RNNSequenceClassifier: the evidence", "",
-          f"Command: `{command}`  ",
-          "Rows collected by several runs of `python -m benchmarks defaults "
-          "--candidates ...` (one row per fit in the CSV)" if args.report_only
-          else f"Wall time: {wall / 60:.1f} min", "",
-          _report.machine_markdown(machine, rows),
+          header,
           "Test accuracy on the official splits, mean ± std over seeds "
           f"{', '.join(map(str, seeds))}; every candidate is `RNNSequenceClassifier` "
           "behind a `SequenceScaler`, with the design's defaults except what the "

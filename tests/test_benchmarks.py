@@ -110,6 +110,34 @@ def test_cli_writes_csv_markdown_and_plot(tmp_path):
     assert (tmp_path / "accuracy.png").stat().st_size > 1000
 
 
+def test_resume_keeps_the_first_runs_command_and_adds_wall_times(tmp_path):
+    first = ["--datasets", "SyntheticImbalanced", "--models", "logistic_regression",
+             "--out", str(tmp_path), "--no-plot", "--name", "acc"]
+    assert benchmarks_main(first) == 0
+    resumed = ["--datasets", "SyntheticImbalanced", "--models",
+               "logistic_regression,random_forest", "--seeds", "1", "--out", str(tmp_path),
+               "--no-plot", "--name", "acc", "--resume"]
+    assert benchmarks_main(resumed) == 0
+    _, rows = read_csv(tmp_path / "acc.csv")
+    assert [r["model"] for r in rows] == ["logistic_regression", "random_forest"]
+    runs = json.loads((tmp_path / "acc.runs.json").read_text())
+    assert [run["kept_rows"] for run in runs] == [0, 1]
+    md = (tmp_path / "acc.md").read_text()
+    header = md.split("## Protocol")[0]
+    assert f"Command: `python -m benchmarks {' '.join(first)}`" in header
+    total = (runs[0]["wall_seconds"] + runs[1]["wall_seconds"]) / 60
+    assert f"Wall time: {total:.1f} min over 2 runs" in header
+    assert "Resumed 1 time(s)" in header and "--resume`" in header
+    assert f"Date: {runs[0]['machine']['date']};" in header
+
+    # a CSV from before the runs were recorded: the resume run says what it kept
+    (tmp_path / "acc.runs.json").unlink()
+    assert benchmarks_main(resumed) == 0
+    header = (tmp_path / "acc.md").read_text().split("## Protocol")[0]
+    assert f"Command: `python -m benchmarks {' '.join(resumed)}`" in header
+    assert "kept 2 rows already in the CSV" in header and "Resumed" not in header
+
+
 def test_subcommands_dispatch_lazily(monkeypatch):
     calls = []
     fake = types.ModuleType("benchmarks.throughput")
@@ -196,6 +224,9 @@ def test_aeon_regression_datasets_load_offline_channels_last():
 def test_parse_seeds():
     assert _parse_seeds("3") == [0, 1, 2]
     assert _parse_seeds("4,7") == [4, 7]
+    assert _parse_seeds("5,") == [5]
+    with pytest.raises(SystemExit, match="runs no seed"):
+        _parse_seeds("0")
 
 
 def test_ragged_recordings_vary_in_length_and_scale_but_keep_the_shape():
