@@ -7,7 +7,10 @@ import textwrap
 
 NETWORK_PARAMETERS_DOC = """\
     cell_type : {"lstm", "gru", "simple_rnn"}, default="lstm"
-        Recurrent cell.
+        Recurrent cell. ``"gru"`` has a quarter fewer weights per unit and scored
+        within the seeds' spread of the LSTM with the other defaults (ArrowHead
+        0.813 ± 0.020 against 0.796 ± 0.036, PickupGestureWiimoteZ 0.807 ± 0.031
+        against 0.813 ± 0.012; ``benchmarks/results/cell_shortcut_patient_screen.md``).
     units : int, default=64
         Units per recurrent layer (per direction when bidirectional).
     n_layers : int, default=1
@@ -73,7 +76,10 @@ NETWORK_PARAMETERS_DOC = """\
         OSULeaf (seed 0) from 0.843 to 0.855, within the seeds' spread
         (``benchmarks/results/shortcut_screen.md``). With ``conv_stride=1`` as well
         (a full-resolution FCN beside the recurrent layer), ArrowHead 0.777 ± 0.040 at
-        about five times the fit time (``stride1_shortcut_screen.md``).
+        about five times the fit time (``stride1_shortcut_screen.md``). With
+        sklearn_rnn 0.2.0's patient schedule: ArrowHead 0.806 ± 0.015 against 0.796
+        ± 0.036, PickupGestureWiimoteZ 0.820 against 0.813
+        (``cell_shortcut_patient_screen.md``).
     length_feature : bool or "auto", default=False
         Give the output layer each sequence's length (the standardised log of its
         number of unmasked steps) beside the pooled vector: masking hides where a
