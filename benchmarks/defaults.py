@@ -228,11 +228,11 @@ def main(argv=None):
     rows = previous if args.report_only else previous + run_benchmark(
         datasets, specs, seeds, csv_path=csv_path, done=done, log=log)
     wall = time.perf_counter() - started
-    if not args.report_only:
-        runs = _report.record_run(runs_path, runs, command=command, machine=machine,
-                                  wall_seconds=wall, kept_rows=len(previous))
     if args.report_only:
         seeds = sorted({int(r["seed"]) for r in rows})
+    else:
+        runs = _report.record_run(runs_path, runs, command=command, machine=machine,
+                                  wall_seconds=wall, kept_rows=len(previous))
     info = {d: load_dataset(d).info for d in datasets}
     # with --resume, the table also shows the candidates of earlier runs
     names = [n for n in CANDIDATES if n in names or any(r["model"] == n for r in rows)]
