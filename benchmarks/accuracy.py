@@ -249,11 +249,11 @@ def run_benchmark(datasets, models, seeds, *, epochs=None, csv_path=None, done=(
 
 
 # ----------------------------------------------------------------- summary
-def summary_markdown(rows, *, datasets, models, seeds, epochs, command=None,
-                     machine=None, wall_seconds=None, quick, overrides=None,
-                     dataset_info=None, long_seeds=None, per_sequence=False, runs=None):
-    """The report. ``runs`` (:func:`~._report.record_run`) say which runs wrote the
-    rows; without them, one run of ``command`` on ``machine``."""
+def summary_markdown(rows, *, datasets, models, seeds, epochs, runs, quick,
+                     overrides=None, dataset_info=None, long_seeds=None,
+                     per_sequence=False):
+    """The report; ``runs`` (:func:`~._report.record_run`) say which runs wrote the
+    rows."""
     from ._report import metric_table, ordered, runs_markdown
 
     datasets = ordered([r["dataset"] for r in rows], datasets)
@@ -261,8 +261,6 @@ def summary_markdown(rows, *, datasets, models, seeds, epochs, command=None,
     specs = {m: MODELS[m] for m in models if m in MODELS}
     out = ["# Accuracy: RNNSequenceClassifier vs classical baselines"
            + (" (quick run)" if quick else ""), ""]
-    runs = runs or [{"command": command, "machine": machine,
-                     "wall_seconds": wall_seconds, "kept_rows": 0}]
     out += [runs_markdown(runs, rows)]
     seeds_text = ", ".join(map(str, seeds))
     out += ["## Protocol", "",

@@ -79,8 +79,9 @@ def test_seeds_summary_and_plot(tiny, tmp_path):
                                 "scikit-learn", "tensorflow", "keras", "keras_backend",
                                 "aeon", "sklearn_rnn", "date")}
     md = summary_markdown(_report.read_rows(csv_path), datasets=["Tiny"], models=models,
-                          seeds=[0, 1], epochs=None, command="python -m benchmarks test",
-                          machine=machine, wall_seconds=1.0, quick=False,
+                          seeds=[0, 1], epochs=None, quick=False,
+                          runs=[{"command": "python -m benchmarks test", "machine": machine,
+                                 "wall_seconds": 1.0, "kept_rows": 0}],
                           dataset_info={"Tiny": tiny.info})
     assert "| dataset | random_forest | logistic_regression |" in md
     assert " ± " in md  # mean ± std over the two seeds
