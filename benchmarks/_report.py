@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,12 +162,33 @@ def previous_runs(path, resume):
     return json.loads(path.read_text()) if path.exists() else []
 
 
-def record_run(path, runs, *, command, machine, wall_seconds, kept_rows):
-    """Append this run to ``runs`` and write them all to ``path``."""
-    runs = [*runs, {"command": command, "machine": machine,
-                    "wall_seconds": wall_seconds, "kept_rows": kept_rows}]
-    Path(path).write_text(json.dumps(runs, indent=1) + "\n")
-    return runs
+class RunRecord:
+    """This run's entry in ``<name>.runs.json`` (its command, machine, wall time,
+    the rows it kept from earlier runs and the fits it added), written before the
+    first fit and again after each one, so that a run stopped part way (a killed
+    job, Ctrl-C) still says which command wrote its rows; ``--resume`` continues
+    from them."""
+
+    def __init__(self, path, runs, *, command, machine, kept_rows):
+        self.path = Path(path)
+        self._started = time.perf_counter()
+        self.runs = [*runs, {"command": command, "machine": machine, "wall_seconds": 0.0,
+                             "kept_rows": kept_rows, "new_rows": 0, "finished": False}]
+        self._write()
+
+    def row_written(self, row=None):
+        self.runs[-1]["new_rows"] += 1
+        self._write()
+
+    def finish(self):
+        """Mark the run complete and return all the runs."""
+        self.runs[-1]["finished"] = True
+        self._write()
+        return self.runs
+
+    def _write(self):
+        self.runs[-1]["wall_seconds"] = time.perf_counter() - self._started
+        self.path.write_text(json.dumps(self.runs, indent=1) + "\n")
 
 
 def runs_markdown(runs, rows=None):
@@ -184,6 +206,12 @@ def runs_markdown(runs, rows=None):
                             f"({run['machine']['cpu']}, {run['wall_seconds'] / 60:.1f} min)"
                             for run in resumed)
                 + ". The machine and date below are the first run's.", ""]
+    stopped = [run for run in runs if not run.get("finished", True)]
+    if stopped:
+        out += ["Stopped part way (wall time up to the last finished fit): "
+                + "; ".join(f"`{run['command']}` on {run['machine']['date']} after "
+                            f"{run['new_rows']} fit(s)" for run in stopped)
+                + ".", ""]
     if first["kept_rows"]:
         out += [f"The first recorded run kept {first['kept_rows']} rows already in the "
                 "CSV, written by earlier runs that recorded neither command nor wall "

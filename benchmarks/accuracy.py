@@ -36,8 +36,9 @@ over the training split.
 Output (``--out``, default ``benchmarks/results/``): ``accuracy.csv`` (one row per
 fit, written as it goes), ``accuracy.md`` (tables of mean ± std over seeds, the
 machine, the command), ``accuracy.png`` and ``accuracy.runs.json`` (each run's
-command, machine and wall time, so that a report finished with ``--resume`` still
-names the run that started it); ``accuracy_quick.*`` with ``--quick``.
+command, machine and wall time, written before the first fit and after each one,
+so that a report finished with ``--resume`` still names the run that started it,
+even one stopped part way); ``accuracy_quick.*`` with ``--quick``.
 """
 
 import argparse
@@ -179,7 +180,7 @@ def _last_train_accuracy(estimator):
 
 def run_benchmark(datasets, models, seeds, *, epochs=None, csv_path=None, done=(),
                   overrides=None, long_seeds=None, per_sequence=False, warm_up=True,
-                  log=print):
+                  log=print, on_row=None):
     """Fit every model on every dataset, once per seed (once for deterministic
     models), and return the rows; each row is appended to ``csv_path`` as soon as
     it exists.
@@ -201,6 +202,8 @@ def run_benchmark(datasets, models, seeds, *, epochs=None, csv_path=None, done=(
         None: all of ``seeds``.
     per_sequence : bool
         Every model's ``SequenceScaler`` scales each series on its own.
+    on_row : callable or None
+        Called with each row once it is in ``csv_path``.
     """
     # tf.function retracing warnings: expected, every fit builds a new model.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -245,6 +248,8 @@ def run_benchmark(datasets, models, seeds, *, epochs=None, csv_path=None, done=(
         rows.append(row)
         if csv_path is not None:
             _report.append_row(csv_path, row)
+        if on_row is not None:
+            on_row(row)
     return rows
 
 
@@ -252,7 +257,7 @@ def run_benchmark(datasets, models, seeds, *, epochs=None, csv_path=None, done=(
 def summary_markdown(rows, *, datasets, models, seeds, epochs, runs, quick,
                      overrides=None, dataset_info=None, long_seeds=None,
                      per_sequence=False):
-    """The report; ``runs`` (:func:`~._report.record_run`) say which runs wrote the
+    """The report; ``runs`` (:class:`~._report.RunRecord`) say which runs wrote the
     rows."""
     from ._report import metric_table, ordered, runs_markdown
 
@@ -490,16 +495,18 @@ def main(argv=None, *, prog="python -m benchmarks", default_models=None,
 
     started = time.perf_counter()
     machine = _report.machine_info()
+    record = _report.RunRecord(runs_path, runs, command=command, machine=machine,
+                               kept_rows=len(previous))
     log(f"{command}\n{machine['cpu']}, {machine['cores']} cores; Keras {machine['keras']} "
         f"({machine['keras_backend']}); {len(datasets)} datasets x {len(models)} models, "
         f"seeds {seeds}, epochs cap {epochs}; writing {csv_path}")
     rows = run_benchmark(datasets, models, seeds, epochs=epochs, csv_path=csv_path,
                          done=done, overrides=overrides, long_seeds=args.long_seeds,
-                         per_sequence=args.per_sequence, log=log)
+                         per_sequence=args.per_sequence, log=log,
+                         on_row=record.row_written)
     rows = previous + rows
     wall = time.perf_counter() - started
-    runs = _report.record_run(runs_path, runs, command=command, machine=machine,
-                              wall_seconds=wall, kept_rows=len(previous))
+    runs = record.finish()
     info = {}
     for d in datasets:  # shape facts for the protocol table (cheap: cached loaders)
         info[d] = load_dataset(d).info

@@ -225,14 +225,16 @@ def main(argv=None):
     machine = _report.machine_info()
     log(f"{command}: {len(names)} candidates x {len(datasets)} datasets, seeds {seeds}")
     specs = [MODELS[r] for r in refs] + candidate_specs(names)
-    rows = previous if args.report_only else previous + run_benchmark(
-        datasets, specs, seeds, csv_path=csv_path, done=done, log=log)
-    wall = time.perf_counter() - started
     if args.report_only:
+        rows = previous
         seeds = sorted({int(r["seed"]) for r in rows})
     else:
-        runs = _report.record_run(runs_path, runs, command=command, machine=machine,
-                                  wall_seconds=wall, kept_rows=len(previous))
+        record = _report.RunRecord(runs_path, runs, command=command, machine=machine,
+                                   kept_rows=len(previous))
+        rows = previous + run_benchmark(datasets, specs, seeds, csv_path=csv_path,
+                                        done=done, log=log, on_row=record.row_written)
+        runs = record.finish()
+    wall = time.perf_counter() - started
     info = {d: load_dataset(d).info for d in datasets}
     # with --resume, the table also shows the candidates of earlier runs
     names = [n for n in CANDIDATES if n in names or any(r["model"] == n for r in rows)]

@@ -139,6 +139,36 @@ def test_resume_keeps_the_first_runs_command_and_adds_wall_times(tmp_path):
     assert "kept 2 rows already in the CSV" in header and "Resumed" not in header
 
 
+def test_a_run_stopped_part_way_is_recorded(tmp_path, monkeypatch):
+    from benchmarks import accuracy
+
+    fit_and_score = accuracy.fit_and_score
+
+    def stopped_at_the_forest(data, spec, seed, epochs):
+        if spec.name == "random_forest":
+            raise KeyboardInterrupt
+        return fit_and_score(data, spec, seed, epochs)
+
+    first = ["--datasets", "SyntheticImbalanced", "--models",
+             "logistic_regression,random_forest", "--seeds", "1", "--out", str(tmp_path),
+             "--no-plot", "--name", "acc"]
+    monkeypatch.setattr(accuracy, "fit_and_score", stopped_at_the_forest)
+    with pytest.raises(KeyboardInterrupt):
+        benchmarks_main(first)
+    [run] = json.loads((tmp_path / "acc.runs.json").read_text())
+    assert (run["new_rows"], run["finished"]) == (1, False)
+    assert run["command"] == f"python -m benchmarks {' '.join(first)}"
+
+    monkeypatch.setattr(accuracy, "fit_and_score", fit_and_score)
+    assert benchmarks_main([*first, "--resume"]) == 0
+    runs = json.loads((tmp_path / "acc.runs.json").read_text())
+    assert [(r["kept_rows"], r["new_rows"], r["finished"]) for r in runs] == [
+        (0, 1, False), (1, 1, True)]
+    header = (tmp_path / "acc.md").read_text().split("## Protocol")[0]
+    assert f"Command: `python -m benchmarks {' '.join(first)}`" in header
+    assert "Stopped part way" in header and "after 1 fit(s)" in header
+
+
 def test_subcommands_dispatch_lazily(monkeypatch):
     calls = []
     fake = types.ModuleType("benchmarks.throughput")
