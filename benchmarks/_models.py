@@ -194,6 +194,16 @@ RNN_PRESETS = {
         lr_schedule=ReduceOnPlateau(patience=6), n_iter_no_change=60),
     "rnn_gru": rnn_spec(
         "rnn_gru", "GRU, otherwise the package defaults", cell_type="gru"),
+    "rnn_mean_pooling": rnn_spec(
+        "rnn_mean_pooling", "the package defaults with the recurrent outputs averaged "
+        "over time instead of their maximum (pooling='mean', as the published FCN "
+        "averages its last block)", pooling="mean"),
+    "rnn_dropout": rnn_spec(
+        "rnn_dropout", "the package defaults with dropout 0.3 on the pooled recurrent "
+        "output (dropout=0.3)", dropout=0.3),
+    "rnn_weight_decay": rnn_spec(
+        "rnn_weight_decay", "the package defaults with decoupled weight decay 0.01 "
+        "(weight_decay=0.01, Adam becomes AdamW)", weight_decay=0.01),
     "rnn_best_epoch": rnn_spec(
         "rnn_best_epoch", "the package defaults keeping the weights of the epoch with "
         "the lowest training loss (restore_best_weights=True)",

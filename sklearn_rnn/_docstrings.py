@@ -25,7 +25,11 @@ NETWORK_PARAMETERS_DOC = """\
         evidence in ``benchmarks/results/defaults.md``: the single-direction,
         last-state LSTM collapses on long univariate series with few samples
         (ArrowHead 0.48 against 0.56) and is behind on average over five real
-        datasets (0.815 against 0.877), at ~1.3x the fit time.
+        datasets (0.815 against 0.877), at ~1.3x the fit time. Behind today's
+        convolutional front-end the maximum still beats the mean over time on the
+        long univariate sets (ArrowHead 0.796 against 0.770,
+        PickupGestureWiimoteZ 0.813 against 0.753, OSULeaf 0.882 against 0.824, 3
+        seeds; ``benchmarks/results/mean_pooling_screen.md``).
         ``bidirectional=False, pooling="last", conv_filters=None`` is the plain
         LSTM (with ``lr_schedule=None, batch_size=32, epochs=100, tol=None``,
         trained as before the convolutional front-end).
