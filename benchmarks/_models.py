@@ -204,6 +204,9 @@ RNN_PRESETS = {
     "rnn_weight_decay": rnn_spec(
         "rnn_weight_decay", "the package defaults with decoupled weight decay 0.01 "
         "(weight_decay=0.01, Adam becomes AdamW)", weight_decay=0.01),
+    "rnn_weight_decay_005": rnn_spec(
+        "rnn_weight_decay_005", "the package defaults with decoupled weight decay 0.05 "
+        "(weight_decay=0.05)", weight_decay=0.05),
     "rnn_best_epoch": rnn_spec(
         "rnn_best_epoch", "the package defaults keeping the weights of the epoch with "
         "the lowest training loss (restore_best_weights=True)",

@@ -131,8 +131,8 @@ NETWORK_PARAMETERS_DOC = """\
         Decoupled weight decay, for optimizers that take it (all four named above).
         With the defaults, 0.01 averaged 0.918 against 0.912 over the eight aeon
         datasets (3 seeds, one machine), each difference within about one spread of
-        the seeds, at the same fit time (``benchmarks/results/weight_decay_screen.md``):
-        worth a place in a search.
+        the seeds, at the same fit time, and 0.05 gained nothing on the long sets
+        (``benchmarks/results/weight_decay_screen.md``): not a default.
     clipnorm : float or None, default=None
         Clip each gradient to this norm.
     lr_schedule : None, str or schedule object, default="plateau"
