@@ -248,6 +248,12 @@ RNN_PRESETS = {
         "(strength 0.1) added to the default augmentation: half of each batch warped, "
         "shifted by up to 5% of its length, with jitter 0.05 and a gain of sd 0.1",
         augmentation=SequenceAugmenter(**AUTO_AUGMENTATION, time_warp=0.1)),
+    "rnn_augment_shift20": rnn_spec(
+        "rnn_augment_shift20", "the package defaults with the augmentation's shift "
+        "capped at 20 steps: half of each batch with jitter 0.05, a gain of sd 0.1 and a "
+        "shift of up to 20 steps (5% of the length up to 400 steps: only longer series "
+        "differ from the defaults)",
+        augmentation=SequenceAugmenter(jitter=0.05, scaling=0.1, time_shift=20, p=0.5)),
     "rnn_augment_shift": rnn_spec(
         "rnn_augment_shift", "the package defaults training on augmented batches: half "
         "of each batch shifted in time by up to 12 steps",
