@@ -253,7 +253,7 @@ RNN_PRESETS = {
         "capped at 20 steps: half of each batch with jitter 0.05, a gain of sd 0.1 and a "
         "shift of up to 20 steps (5% of the length up to 400 steps: only longer series "
         "differ from the defaults)",
-        augmentation=SequenceAugmenter(jitter=0.05, scaling=0.1, time_shift=20, p=0.5)),
+        augmentation=SequenceAugmenter(**{**AUTO_AUGMENTATION, "time_shift": 20})),
     "rnn_augment_shift": rnn_spec(
         "rnn_augment_shift", "the package defaults training on augmented batches: half "
         "of each batch shifted in time by up to 12 steps",
