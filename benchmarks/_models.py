@@ -38,20 +38,21 @@ class ModelSpec:
 
 # ------------------------------------------------------------------ RNN presets
 PLAIN_LSTM = {"bidirectional": False, "pooling": "last", "conv_filters": None,
-              "lr_schedule": None, "tol": None, "augmentation": None}
-"""One LSTM layer read at its last step: the design's defaults, before the evidence
-in ``defaults.md`` made the package bidirectional with max pooling. The network the
-peer comparisons (throughput, memory) build on every side, and the base of every
-candidate of ``python -m benchmarks defaults``; without the convolutional front-end, the plateau
-schedule and the convergence stopping of the defaults, which the hand-written peers do
-not have."""
+              "differences": False, "lr_schedule": None, "tol": None,
+              "augmentation": None}
+"""One LSTM layer read at its last step: the design's defaults, before the evidence in
+``defaults.md`` made the package bidirectional with max pooling. The network the peer
+comparisons (throughput, memory) build on every side, and the base of every candidate of
+``python -m benchmarks defaults``; without the convolutional front-end, the step-to-step
+changes as input, the plateau schedule and the convergence stopping of the defaults,
+which the hand-written peers do not have."""
 
-DEFAULT_RECURRENT = {"conv_filters": None, "lr_schedule": None, "tol": None,
-                     "augmentation": None}
-"""The default recurrent network (bidirectional LSTM, max over time) without the
-front-end, trained at a constant rate for every epoch: what ``ours_default`` and the
-variable-length part of the throughput benchmark train beside the same network
-written in Keras."""
+DEFAULT_RECURRENT = {"conv_filters": None, "differences": False, "lr_schedule": None,
+                     "tol": None, "augmentation": None}
+"""The default recurrent network (bidirectional LSTM, max over time) without the front-end
+and the step-to-step changes, trained at a constant rate for every epoch: what
+``ours_default`` and the variable-length part of the throughput benchmark train beside
+the same network written in Keras."""
 
 
 def rnn_spec(name, description, **params):
@@ -98,22 +99,26 @@ def rnn_ensemble_spec(name, description, n_members, member_params=None, **params
     return ModelSpec(name, make, True, "rnn", description, recorded)
 
 
-PLATEAU_10_30 = {"lr_schedule": ReduceOnPlateau(patience=10), "n_iter_no_change": 30}
-"""The defaults' schedule before sklearn_rnn 0.2.0 made it more patient: the learning
-rate halved after 10 epochs without improvement of the training loss, training
-stopped after 30. The presets of the README's tables (``rnn_previous_defaults``,
-``rnn_no_augmentation``, ``rnn_accurate``, the ensembles of ``ensemble_full.md`` and
-``ensemble_mixed.md``) keep it, so that their commands still reproduce those results.
-The screening presets described as "the package defaults with ..." follow the
-defaults: their committed results, measured before 0.2.0's patient schedule (each
-file names its git revision), are not reproduced by rerunning them today."""
+PLATEAU_10_30 = {"lr_schedule": ReduceOnPlateau(patience=10), "n_iter_no_change": 30,
+                 "differences": False}
+"""The defaults' schedule before sklearn_rnn 0.2.0 made it more patient: the learning rate
+halved after 10 epochs without improvement of the training loss, training stopped after
+30, and without the step-to-step changes as input (``differences=False``), which became
+the default later in 0.2.0. The presets of the README's tables
+(``rnn_previous_defaults``, ``rnn_no_augmentation``, ``rnn_accurate``, the ensembles of
+``ensemble_full.md`` and ``ensemble_mixed.md``) keep it, so that their commands still
+reproduce those results. The screening presets described as "the package defaults with
+..." follow the defaults: their committed results, measured before 0.2.0's patient
+schedule (each file names its git revision), are not reproduced by rerunning them today."""
 
-NO_FRONT_END = {"conv_filters": None, "lr_schedule": None, "batch_size": 32,
-                "epochs": 100, "n_iter_no_change": 10, "augmentation": None}
+NO_FRONT_END = {"conv_filters": None, "differences": False, "lr_schedule": None,
+                "batch_size": 32, "epochs": 100, "n_iter_no_change": 10,
+                "augmentation": None}
 """The recurrent network without the convolutional front-end and the small-data
 recipe (with ``tol=None``: the package defaults before the front-end)."""
 
 ACCURATE = {"conv_filters": (128, 128, 128), "units": 128, "epochs": 600,
+            "differences": False,
             "lr_schedule": ReduceOnPlateau(patience=10), "n_iter_no_change": 50}
 """The wide network: the defaults with their previous schedule (halve after 10
 epochs), twice as wide and trained up to twice as long (``accurate_wide`` in
@@ -131,7 +136,12 @@ RNN_PRESETS = {
         "batch with jitter 0.05, a gain of sd 0.1 and a shift of up to 5% of its length); "
         "the plateau halving the learning rate after epochs // 15 epochs without "
         "improvement of the training loss (between 5 and 20: 20 at 300 epochs, 6 at 100), "
-        "convergence stopping after 60"),
+        "convergence stopping after 60; each feature's step-to-step change appended "
+        "inside the network (differences='auto'), so the augmentation adds no jitter"),
+    "rnn_without_differences": rnn_spec(
+        "rnn_without_differences", "the package defaults without the step-to-step "
+        "changes as input (differences=False), so with the augmentation's jitter: the "
+        "defaults of sklearn_rnn 0.2.0 before the changes", differences=False),
     "rnn_previous_defaults": rnn_spec(
         "rnn_previous_defaults", "the package defaults with the schedule they had until "
         "the patient plateau: the learning rate halved after 10 epochs without "
@@ -192,6 +202,21 @@ RNN_PRESETS = {
         "epochs without improvement of the training loss (a patience for fits of 100 "
         "epochs), training stopped after 60",
         lr_schedule=ReduceOnPlateau(patience=6), n_iter_no_change=60),
+    "rnn_wide": rnn_spec(
+        "rnn_wide", "the package defaults twice as wide: 128 filters per front-end "
+        "block and 128 units (rnn_accurate's network with the defaults' schedule and "
+        "300 epochs)", conv_filters=128, units=128),
+    "rnn_first_differences_jitter": rnn_spec(
+        "rnn_first_differences_jitter", "the package defaults with each feature's "
+        "step-to-step change appended inside the network, after the augmentation "
+        "(differences=True), keeping the default augmentation's gaussian jitter "
+        "(0.05 on the levels)", differences=True,
+        augmentation=SequenceAugmenter(**AUTO_AUGMENTATION)),
+    "rnn_first_differences_no_jitter": rnn_spec(
+        "rnn_first_differences_no_jitter", "rnn_first_differences with the default "
+        "augmentation's gain and shift but no gaussian jitter (jitter on the levels "
+        "becomes noise on their changes)", differences=True,
+        augmentation=SequenceAugmenter(**{**AUTO_AUGMENTATION, "jitter": 0.0})),
     "rnn_gru": rnn_spec(
         "rnn_gru", "GRU, otherwise the package defaults", cell_type="gru"),
     "rnn_mean_pooling": rnn_spec(
@@ -267,6 +292,29 @@ def _rnn_padded(seed, epochs=None):
     kwargs = {} if epochs is None else {"epochs": epochs}
     return make_pipeline(SequenceScaler(), padder(),
                          RNNSequenceClassifier(random_state=seed, **kwargs))
+
+
+def with_differences(X):
+    """Each series with its first differences (the step-to-step change, 0 at the
+    first step) as extra channels, for 3D arrays and ragged lists alike."""
+    if isinstance(X, np.ndarray) and X.ndim == 3:
+        return np.concatenate([X, np.diff(X, axis=1, prepend=X[:, :1])], axis=2)
+    return [with_differences(np.asarray(s)[None])[0] for s in X]
+
+
+def _rnn_differences(seed, epochs=None):
+    from sklearn_rnn import RNNSequenceClassifier
+
+    kwargs = {} if epochs is None else {"epochs": epochs}
+    return make_pipeline(FunctionTransformer(with_differences), SequenceScaler(),
+                         RNNSequenceClassifier(random_state=seed, **kwargs))
+
+
+RNN_PRESETS["rnn_differences"] = ModelSpec(
+    "rnn_differences", _rnn_differences, True, "rnn",
+    "the package defaults on each series with its first differences as a second "
+    "channel (the step-to-step change, standardised like the series by the "
+    "SequenceScaler that follows)")
 
 
 RNN_PRESETS["rnn_padded"] = ModelSpec(

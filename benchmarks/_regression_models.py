@@ -68,7 +68,8 @@ def _mean(seed, epochs=None):
 REGRESSION_MODELS = {
     "rnn_default": rnn_regressor_spec(
         "rnn_default", "RNNSequenceRegressor() with the package defaults (the "
-        "classifier's network with a linear head, MSE on standardised targets)"),
+        "classifier's network with a linear head, MSE on standardised targets; the "
+        "step-to-step changes appended since sklearn_rnn 0.2.0)"),
     "rnn_raw_targets": rnn_regressor_spec(
         "rnn_raw_targets", "the defaults with standardize_target=False: the network "
         "fits the targets at their own scale", standardize_target=False),
@@ -90,6 +91,14 @@ REGRESSION_MODELS = {
         "training loss (10 before), training stopped after 60 (30 before); the "
         "defaults' patience at 300 epochs since sklearn_rnn 0.2.0",
         lr_schedule=ReduceOnPlateau(patience=20), n_iter_no_change=60),
+    "rnn_first_differences": rnn_regressor_spec(
+        "rnn_first_differences", "the defaults with each feature's step-to-step "
+        "change appended inside the network (differences=True; the default since "
+        "this measurement)", differences=True),
+    "rnn_without_differences": rnn_regressor_spec(
+        "rnn_without_differences", "the defaults without the step-to-step changes "
+        "(differences=False): the defaults of sklearn_rnn 0.2.0 before them",
+        differences=False),
     "minirocket": ModelSpec(
         "minirocket", _minirocket, True, "baseline",
         "aeon MiniRocketRegressor (10,000 kernels + RidgeCV)"),

@@ -66,7 +66,7 @@ def worker(spec):
     y = rng.integers(0, 4, N_SERIES)
     clf = RNNSequenceClassifier(epochs=spec["epochs"], batch_size=BATCH_SIZE,
                                 lr_schedule=None, tol=None, augmentation=None,
-                                random_state=0)
+                                differences=False, random_state=0)
     busy = wait_until_quiet() if spec.get("wait_until_quiet", True) else 0.0
     start = time.perf_counter()
     clf.fit(X, y)

@@ -9,8 +9,8 @@ The network is the package's default: three convolutional blocks (64 filters,
 kernels 8/5/3, strides 2/2/1, batch normalisation, ReLU), a bidirectional
 LSTM(64) whose outputs are max-pooled over time, a softmax. Every contestant
 trains it with Adam at a constant learning rate of 1e-3 for every epoch (the
-package with ``lr_schedule=None, tol=None, augmentation=None``, so that the hand-written loops do
-the same work):
+package with ``lr_schedule=None, tol=None, augmentation=None, differences=False``, so
+that the hand-written loops do the same work):
 
 ``ours`` / ``ours_jax`` / ``ours_torch``
     ``RNNSequenceClassifier`` on the TensorFlow, JAX and PyTorch Keras backends.
@@ -157,8 +157,8 @@ def train_ours(X, y, batch_size, epochs, clock):
     from sklearn_rnn import RNNSequenceClassifier
 
     clf = RNNSequenceClassifier(batch_size=batch_size, epochs=epochs, lr_schedule=None,
-                                tol=None, augmentation=None, learning_rate=LEARNING_RATE,
-                                random_state=0)
+                                tol=None, augmentation=None, differences=False,
+                                learning_rate=LEARNING_RATE, random_state=0)
     with _clock_every_keras_fit(clock):
         clf.fit(X, y)
     return clf.history_["loss"][-1], {"jit_compile_": bool(clf.jit_compile_)}

@@ -63,6 +63,7 @@ class BaseRNNSequenceEstimator(SequenceInputMixin, TrainingMixin, PredictionBatc
             "mask_value": None if self._uses_tokens() else self._model_mask_value(),
             "pool_in_loop": not gpu_available(),
             "length_scaling": self._length_scaling,
+            "difference_scaling": self._difference_scaling,
         }
         model = build_network(params, network_meta)
         self._compile(model, self.learning_rate)

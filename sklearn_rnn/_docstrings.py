@@ -93,6 +93,17 @@ NETWORK_PARAMETERS_DOC = """\
         (``benchmarks/results/length_buckets.md``). ``length_feature_`` says
         whether it is used; with ``partial_fit``, the first call's sequences
         decide it and its scaling.
+    differences : bool or "auto", default=$differences_default
+        Append each feature's step-to-step change ``x[t] - x[t - 1]`` (0 at the
+        first step), standardised with the mean and standard deviation of the
+        training sequences' changes, to the input features, so the network reads
+        slopes as directly as levels (float sequences only; ``"auto"``: on for
+        float sequences, off for token ids). Computed inside the network, so
+        predict, saving and the attributions of :mod:`sklearn_rnn.inspection`
+        see the original features. With it, ``augmentation="auto"`` adds no
+        gaussian noise: noise on the levels is larger noise on their changes.
+        ``differences_`` says whether it is used.
+        $differences_evidence
     dense_units : int or None, default=None
         Units of an optional hidden ReLU layer before the output layer.
     dropout : float in [0, 1), default=0.0
@@ -214,9 +225,10 @@ RUNTIME_PARAMETERS_DOC = """\
         ``"auto"``: on float sequences, half of each batch gets gaussian noise
         (0.05), a random gain (standard deviation 0.1) and a shift in time of up
         to 5% of its length, ``SequenceAugmenter(jitter=0.05, scaling=0.1,
-        time_shift=0.05, p=0.5)``; no augmentation on token ids. Input is
-        expected standardised (``SequenceScaler``), as the noise is in its
-        units. ``augmentation_`` holds the augmenter used.
+        time_shift=0.05, p=0.5)``, without the noise when the network appends
+        the step-to-step changes (``differences``); no augmentation on token
+        ids. Input is expected standardised (``SequenceScaler``), as the noise is
+        in its units. ``augmentation_`` holds the augmenter used.
         $augmentation_evidence
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling, the validation split and
@@ -270,6 +282,9 @@ SHARED_ATTRIBUTES_DOC = """\
     length_feature_ : bool
         Whether the network sees each sequence's length (``length_feature="auto"``
         resolved).
+    differences_ : bool
+        Whether the network sees each feature's step-to-step change
+        (``differences="auto"`` resolved).
     model_ : keras.Model
         The fitted network.
     n_iter_ : int
@@ -310,7 +325,11 @@ def estimator_doc(template, **fields):
     """A class docstring from a template with ``$network_parameters``,
     ``$runtime_parameters`` and ``$shared_attributes`` (and the fields given)."""
     network = string.Template(NETWORK_PARAMETERS_DOC).substitute(
-        split=fields.pop("split"), mlp=fields.pop("mlp"))
+        split=fields.pop("split"), mlp=fields.pop("mlp"),
+        differences_default=fields.pop("differences_default"),
+        differences_evidence=textwrap.fill(
+            fields.pop("differences_evidence"), width=80,
+            subsequent_indent=" " * 8).lstrip())
     runtime = string.Template(RUNTIME_PARAMETERS_DOC).substitute(
         augmentation_default=fields.pop("augmentation_default"),
         augmentation_evidence=textwrap.fill(

@@ -16,9 +16,13 @@ from sklearn.utils.validation import check_consistent_length
 
 from ._channels import warn_if_channels_first
 from ._compilation import prefer_single_threaded_ops
-from ._layers import MaskedConvBlock
+from ._layers import FirstDifferences, MaskedConvBlock
 from ._network import conv_blocks, resolve_conv_filters, resolve_conv_stride
-from ._parameters import AUTO_AUGMENTATION, ROUTING_PREFIXES
+from ._parameters import (
+    AUTO_AUGMENTATION,
+    AUTO_AUGMENTATION_WITH_DIFFERENCES,
+    ROUTING_PREFIXES,
+)
 from ._scales import warn_if_scales_differ
 from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
 from .augmentation import SequenceAugmenter
@@ -30,6 +34,10 @@ PAD_VALUE = -1e9
 MIN_LOG_LENGTH_SCALE = 0.25
 """The smallest scale of the length feature: training lengths that barely differ
 would otherwise turn a new length at predict into a feature in the hundreds."""
+
+MIN_DIFFERENCE_SCALE = 1e-6
+"""A feature whose training changes have a smaller standard deviation (a constant
+feature) keeps its changes unscaled."""
 
 UNKNOWN_TOKEN = 1
 """Token ids at predict beyond the vocabulary seen at fit are mapped to this id."""
@@ -107,10 +115,15 @@ class SequenceInputMixin:
 
     def _resolved_augmentation(self):
         """``augmentation`` with ``"auto"`` resolved: :data:`AUTO_AUGMENTATION` on
-        float sequences, none on token ids."""
+        float sequences (without its noise when the network appends their changes),
+        none on token ids."""
         if not isinstance(self.augmentation, str):
             return self.augmentation
-        return None if self._uses_tokens() else SequenceAugmenter(**AUTO_AUGMENTATION)
+        if self._uses_tokens():
+            return None
+        if self.differences_:
+            return SequenceAugmenter(**AUTO_AUGMENTATION_WITH_DIFFERENCES)
+        return SequenceAugmenter(**AUTO_AUGMENTATION)
 
     def _conv_filters(self):
         return resolve_conv_filters(self.conv_filters, tokens=self._uses_tokens())
@@ -125,6 +138,7 @@ class SequenceInputMixin:
             self.conv_stride_ = resolve_conv_stride(
                 self.conv_filters_, self.conv_kernel_size, self.conv_stride, seqs.lengths)
             self.length_feature_, self._length_scaling = self._resolve_length_feature(seqs)
+            self.differences_, self._difference_scaling = self._resolve_differences(seqs)
             if self._uses_tokens():
                 self.vocab_size_ = self._infer_vocab_size(seqs)
             else:
@@ -152,6 +166,31 @@ class SequenceInputMixin:
         log_lengths = np.log(np.maximum(lengths, 1))
         return True, (float(log_lengths.mean()),
                       max(float(log_lengths.std()), MIN_LOG_LENGTH_SCALE))
+
+    def _resolve_differences(self, seqs):
+        """Whether the network sees each feature's step-to-step change
+        (``differences="auto"``: on float sequences), and the per-feature mean and
+        scale of the training sequences' changes that standardise it."""
+        if self.differences is True and self._uses_tokens():
+            raise ValueError(
+                "differences=True appends the step-to-step change of float features, "
+                f"but embedding_dim={self.embedding_dim} makes the input token ids. "
+                "Use differences=False or 'auto' with token ids.")
+        if not self.differences or self._uses_tokens():
+            return False, None
+        if seqs.ragged:
+            changes = [np.diff(seq, axis=0) for seq in seqs.data]
+        else:
+            valid, _ = self._valid_steps(seqs.data)
+            rows = seqs.data if valid is None else (
+                row[keep] for row, keep in zip(seqs.data, valid, strict=True))
+            changes = [np.diff(row, axis=0) for row in rows]
+        steps = np.concatenate(changes).reshape(-1, seqs.n_features).astype(np.float64)
+        if not len(steps):  # sequences of one step: nothing changes
+            return True, ([0.0] * seqs.n_features, [1.0] * seqs.n_features)
+        std = steps.std(axis=0)
+        scale = np.where(std < MIN_DIFFERENCE_SCALE, 1.0, std)
+        return True, (steps.mean(axis=0).tolist(), scale.tolist())
 
     def _valid_step_mean(self, seqs):
         """Each feature's mean over the unmasked steps of float sequences: the
@@ -265,8 +304,10 @@ class SequenceInputMixin:
 
     def _network_input(self, X):
         """``X`` with its masked steps after the valid ones when a convolutional
-        front-end reads it (its windows span neighbouring steps), as in training."""
+        front-end or the step-to-step changes read it (both span neighbouring
+        steps), as in training."""
         if not self._is_masked() or not any(
-                isinstance(layer, MaskedConvBlock) for layer in self.model_.layers):
+                isinstance(layer, (MaskedConvBlock, FirstDifferences))
+                for layer in self.model_.layers):
             return X
         return self._left_aligned(X)[0]

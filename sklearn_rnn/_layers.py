@@ -200,6 +200,49 @@ POOLED_CELLS = {"lstm": PooledLSTM, "gru": PooledGRU, "simple_rnn": PooledSimple
 
 
 @keras.saving.register_keras_serializable(package="sklearn_rnn")
+class FirstDifferences(keras.layers.Layer):
+    """Each feature's step-to-step change appended to the features:
+    ``(batch, steps, n)`` becomes ``(batch, steps, 2 * n)``.
+
+    The change at step ``t`` is ``x[t] - x[t - 1]`` (0 at the first step),
+    standardised with ``mean`` and ``scale``; it is 0 at masked steps and the mask
+    passes through. Sequences are read from their first step, as the estimators
+    left-align them.
+
+    Parameters
+    ----------
+    mean, scale : list of float
+        One per feature: the mean and standard deviation of the training
+        sequences' changes.
+    """
+
+    def __init__(self, mean=(0.0,), scale=(1.0,), **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.mean = [float(v) for v in mean]
+        self.scale = [float(v) for v in scale]
+
+    def call(self, inputs, mask=None):
+        change = inputs[:, 1:] - inputs[:, :-1]
+        change = ops.concatenate([ops.zeros_like(inputs[:, :1]), change], axis=1)
+        change = (change - ops.convert_to_tensor(self.mean, self.compute_dtype)) / (
+            ops.convert_to_tensor(self.scale, self.compute_dtype))
+        if mask is not None:
+            change = ops.where(ops.expand_dims(ops.cast(mask, "bool"), -1), change,
+                               ops.zeros_like(change))
+        return ops.concatenate([inputs, change], axis=-1)
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:2], 2 * input_shape[2])
+
+    def get_config(self):
+        return {**super().get_config(), "mean": self.mean, "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="sklearn_rnn")
 class MaskedConvBlock(keras.layers.Layer):
     """``Conv1D -> BatchNormalization -> ReLU`` over time that respects a mask.
 

@@ -9,7 +9,14 @@ from numbers import Integral
 import keras
 import numpy as np
 
-from ._layers import CELLS, POOLED_CELLS, MaskedConvBlock, MaskedGlobalMaxPooling1D, SequenceLength
+from ._layers import (
+    CELLS,
+    POOLED_CELLS,
+    FirstDifferences,
+    MaskedConvBlock,
+    MaskedGlobalMaxPooling1D,
+    SequenceLength,
+)
 
 
 def _l2(value):
@@ -127,7 +134,10 @@ def build_network(params, meta):
         possible on a GPU. Optionally ``length_scaling``: None (the default), or
         the ``(mean, scale)`` of the training sequences' log lengths, to give the
         head each sequence's standardised log length beside the pooled vector
-        (:class:`~._layers.SequenceLength`).
+        (:class:`~._layers.SequenceLength`). Optionally ``difference_scaling``:
+        None (the default), or the per-feature ``(mean, scale)`` of the training
+        sequences' step-to-step changes, to append those changes, standardised,
+        to the input features (:class:`~._layers.FirstDifferences`).
 
     Returns
     -------
@@ -152,6 +162,9 @@ def build_network(params, meta):
         x = inputs
         if meta["mask_value"] is not None:
             x = keras.layers.Masking(mask_value=meta["mask_value"], name="masking")(x)
+    if meta.get("difference_scaling") is not None:
+        mean, scale = meta["difference_scaling"]
+        x = FirstDifferences(mean, scale, name="first_differences")(x)
     length = None
     if meta.get("length_scaling") is not None:
         mean, scale = meta["length_scaling"]

@@ -36,6 +36,12 @@ AUTO_AUGMENTATION = {"jitter": 0.05, "scaling": 0.1, "time_shift": 0.05, "p": 0.
 gaussian noise (0.05 of the standardised scale), a random gain (standard deviation
 0.1) and a shift of up to 5% of its length (``benchmarks/results/augment_full_screen.md``)."""
 
+AUTO_AUGMENTATION_WITH_DIFFERENCES = {**AUTO_AUGMENTATION, "jitter": 0.0}
+"""``augmentation="auto"`` when the network appends the step-to-step changes
+(``differences``): the gain and the shift, without the noise, which the changes
+would amplify (independent noise of 0.05 on two steps is noise of 0.07 on their
+difference, a large share of a slowly changing series' changes)."""
+
 
 SHARED_PARAMETER_CONSTRAINTS = {
     "cell_type": [StrOptions(set(CELLS))],
@@ -50,6 +56,7 @@ SHARED_PARAMETER_CONSTRAINTS = {
                     StrOptions({"auto"})],
     "conv_shortcut": ["boolean"],
     "length_feature": [StrOptions({"auto"}), "boolean"],
+    "differences": [StrOptions({"auto"}), "boolean"],
     "dense_units": [None, Interval(Integral, 1, None, closed="left")],
     "dropout": [Interval(Real, 0, 1, closed="left")],
     "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],

@@ -22,12 +22,14 @@ def with_version(state):
 
 
 ADDED_PARAMETERS = {"restore_best_weights": False, "conv_shortcut": False,
-                    "length_feature": False, "length_buckets": True}
+                    "length_feature": False, "length_buckets": True,
+                    "differences": False}
 """Parameters later minor versions added, with the values that make an estimator
 saved before them behave as it did (``length_buckets=True``: 0.1 always batched
 variable-length sequences by length)."""
 
-ADDED_FITTED_STATE = {"length_feature_": False, "_length_scaling": None}
+ADDED_FITTED_STATE = {"length_feature_": False, "_length_scaling": None,
+                      "differences_": False, "_difference_scaling": None}
 """Fitted state later minor versions added, for fitted estimators saved before."""
 
 

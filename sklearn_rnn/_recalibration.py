@@ -20,7 +20,7 @@ statistics already set for the blocks before it).
 import keras
 import numpy as np
 
-from ._layers import MaskedConvBlock
+from ._layers import FirstDifferences, MaskedConvBlock
 
 BATCH = 256
 
@@ -31,11 +31,14 @@ def front_end_blocks(model):
 
 
 def _front_end_input(model, X, valid):
-    """What the first block reads: the embeddings of token ids, else ``X``; and
-    which of its steps are valid."""
+    """What the first block reads: the embeddings of token ids, else ``X`` with
+    its step-to-step changes when the network appends them; and which of its
+    steps are valid."""
     for layer in model.layers:
         if isinstance(layer, keras.layers.Embedding):
             return layer(X), valid
+        if isinstance(layer, FirstDifferences):
+            return layer(keras.ops.convert_to_tensor(X), mask=valid), valid
     return keras.ops.convert_to_tensor(X), valid
 
 

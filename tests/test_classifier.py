@@ -9,7 +9,7 @@ import pytest
 from conftest import ONE_DIRECTION, ordered_sequences
 from sklearn.base import clone
 
-from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
 from sklearn_rnn._parameters import auto_batch_size
 from sklearn_rnn._scikeras_fixes import predict_on_batches
 
@@ -42,6 +42,9 @@ def test_defaults_match_design_and_evidence():
     assert params["lr_schedule"] == "plateau" and params["batch_size"] == "auto"
     assert params["epochs"] == 300 and params["n_iter_no_change"] == 60
     assert params["tol"] == 1e-4
+    # The step-to-step changes as input, by first_differences_screen.md.
+    assert params["differences"] == "auto"
+    assert RNNSequenceRegressor().get_params()["differences"] == "auto"
     assert params["verbose"] == 0 and params["optimizer"] == "adam"
     assert params["learning_rate"] == 1e-3 and params["validation_fraction"] == 0.1
 
@@ -427,7 +430,42 @@ def test_length_feature_scale_has_a_floor_for_lengths_that_barely_differ():
     assert clf.model_.get_layer("sequence_length").scale == 0.25
 
 
-@pytest.mark.parametrize("options", [dict(length_feature=True), dict(conv_shortcut=True)])
+def test_differences_are_scaled_by_the_changes_within_each_training_sequence():
+    rng = np.random.default_rng(3)
+    ragged = [np.cumsum(rng.normal(size=(n, 2)), axis=0) * [1.0, 10.0]
+              for n in [3, 6, 12] * 4]
+    y = np.arange(12) % 2
+    changes = np.concatenate([np.diff(x, axis=0) for x in ragged])
+    padded = np.full((12, 12, 2), -99.0)
+    for i, x in enumerate(ragged):
+        padded[i, -len(x):] = x  # padding first: changes never cross it
+    for clf in (tiny(differences=True).fit(ragged, y),
+                tiny(differences="auto", mask_value=-99.0).fit(padded, y)):
+        layer = clf.model_.get_layer("first_differences")
+        assert clf.differences_ is True
+        np.testing.assert_allclose(layer.mean, changes.mean(axis=0))
+        np.testing.assert_allclose(layer.scale, changes.std(axis=0))
+    clf = tiny(differences=False).fit(ragged, y)
+    assert clf.differences_ is False
+    assert "first_differences" not in [layer.name for layer in clf.model_.layers]
+    constant = [np.ones((4, 1)), np.ones((1, 1)), np.ones((6, 1)), np.ones((2, 1))]
+    layer = tiny(differences=True).fit(constant, [0, 1, 0, 1]).model_.get_layer(
+        "first_differences")
+    assert (layer.mean, layer.scale) == ([0.0], [1.0])
+
+
+def test_differences_need_float_sequences():
+    ids = np.array([[1, 2, 3], [3, 2, 0], [2, 2, 1], [1, 3, 0]])
+    y = [0, 1, 0, 1]
+    with pytest.raises(ValueError, match="differences=True .* token ids"):
+        tiny(embedding_dim=2, differences=True).fit(ids, y)
+    assert tiny(embedding_dim=2, differences="auto").fit(ids, y).differences_ is False
+    with pytest.raises(ValueError, match="differences"):
+        tiny(differences="yes").fit(np.zeros((4, 3, 1)), y)
+
+
+@pytest.mark.parametrize("options", [dict(length_feature=True), dict(conv_shortcut=True),
+                                     dict(differences=True)])
 def test_head_inputs_keep_predictions_independent_of_the_padding(options):
     rng = np.random.default_rng(1)
     X = [rng.normal(size=(n, 2)) for n in [4, 9, 30] * 4]

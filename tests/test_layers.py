@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from sklearn_rnn._layers import MaskedConvBlock, PooledLSTM, SequenceLength
+from sklearn_rnn._layers import FirstDifferences, MaskedConvBlock, PooledLSTM, SequenceLength
 from sklearn_rnn._network import (
     AUTO_STRIDE_MIN_STEPS,
     auto_conv_stride,
@@ -168,6 +168,38 @@ def test_network_with_length_scaling_gives_the_head_the_length():
     assert "sequence_length" not in [
         layer.name for layer in build_network(dict(NETWORK), dict(meta, length_scaling=None))
         .layers]
+
+
+def test_first_differences_appends_standardised_changes_zero_where_masked():
+    X = padded_batch()
+    inputs = keras.Input(shape=(None, 2))
+    masked = keras.layers.Masking(mask_value=PAD)(inputs)
+    mean, scale = [0.5, -1.0], [2.0, 4.0]
+    model = keras.Model(inputs, FirstDifferences(mean, scale)(masked))
+    out = model.predict_on_batch(X)
+    assert out.shape == (4, 7, 4)
+    valid = X[:, :, 0] != PAD
+    np.testing.assert_allclose(out[:, :, :2][valid], X[valid])
+    change = np.diff(X, axis=1, prepend=X[:, :1])
+    expected = np.where(valid[:, :, None], (change - mean) / scale, 0.0)
+    np.testing.assert_allclose(out[:, :, 2:], expected, rtol=1e-5, atol=1e-6)
+    layer = FirstDifferences(mean, scale)
+    assert keras.ops.convert_to_numpy(
+        layer.compute_mask(X, keras.ops.convert_to_tensor(valid))).tolist() == valid.tolist()
+    clone = FirstDifferences.from_config(layer.get_config())
+    assert (clone.mean, clone.scale) == (mean, scale)
+
+
+def test_network_with_difference_scaling_reads_twice_the_features():
+    meta = dict(n_features=2, n_outputs=3, vocab_size=None, mask_value=PAD,
+                difference_scaling=([0.0, 0.0], [1.0, 2.0]))
+    params = dict(NETWORK, conv_filters=4, conv_kernel_size=3)
+    model = build_network(params, meta)
+    assert model.get_layer("first_differences").scale == [1.0, 2.0]
+    assert model.get_layer("conv_block_0").conv.kernel.shape == (3, 4, 4)
+    assert "first_differences" not in [
+        layer.name for layer in build_network(
+            params, dict(meta, difference_scaling=None)).layers]
 
 
 def test_conv_shortcut_gives_the_head_the_front_ends_masked_mean():

@@ -186,10 +186,11 @@ def test_head_inputs_survive_a_pickle():
     X = [rng.normal(size=(n, 2)).astype("float32") for n in [4, 9, 20] * 4]
     clf = RNNSequenceClassifier(units=3, epochs=1, conv_filters=(2,), conv_kernel_size=3,
                                 conv_stride=1, conv_shortcut=True, length_feature=True,
-                                random_state=0).fit(X, np.arange(12) % 2)
+                                differences=True, random_state=0).fit(X, np.arange(12) % 2)
     loaded = pickle.loads(pickle.dumps(clf))
-    assert loaded.model_.get_layer("sequence_length").get_config() == (
-        clf.model_.get_layer("sequence_length").get_config())
+    for name in ("sequence_length", "first_differences"):
+        assert loaded.model_.get_layer(name).get_config() == (
+            clf.model_.get_layer(name).get_config())
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
 
 
@@ -214,6 +215,7 @@ def test_other_minor_version_and_unrecorded_version_load(small_fitted, monkeypat
     restored = type(clf)()
     restored.__setstate__(old)
     assert restored.length_buckets is True and restored.length_feature_ is False
+    assert restored.differences is False and restored.differences_ is False
     assert restored.augmentation_ is augmenter
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     assert clone(restored).get_params()["length_buckets"] is True

@@ -43,6 +43,9 @@ def test_moving_statistics_are_those_of_every_valid_step():
     padded = clf._network_input(clf._pad(check_sequences(X).data))
     valid = clf._valid_steps(padded)[0]
     first, second = front_end_blocks(clf.model_)
+    # The first block reads the series with their step-to-step changes (the default).
+    padded = clf.model_.get_layer("first_differences")(padded, mask=valid)
+    assert padded.shape[-1] == 2
     z = keras.ops.convert_to_numpy(first.convolve(padded, valid))
     valid_out = valid[:, ::2]
     mean, var = masked_moments(z, valid_out)
@@ -63,7 +66,7 @@ def test_equal_length_training_keeps_keras_moving_averages():
                                 epochs=1, batch_size=8,
                                 random_state=0).fit(X, y)
     (block,) = front_end_blocks(clf.model_)
-    z = keras.ops.convert_to_numpy(block.convolve(X))
+    z = keras.ops.convert_to_numpy(block.convolve(clf.model_.get_layer("first_differences")(X)))
     exact, _ = masked_moments(z, np.ones(z.shape[:2], bool))
     # Three updates at momentum 0.99 from zero: far from the exact mean.
     assert not np.allclose(block.norm.moving_mean, exact, atol=1e-3)

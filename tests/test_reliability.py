@@ -12,9 +12,11 @@ from sklearn_rnn.exceptions import DivergenceError
 from sklearn_rnn.schedules import CyclicLR
 
 DIVERGING = {"optimizer": "sgd", "learning_rate": 1e38, "augmentation": None,
-             "shuffle": False}
+             "shuffle": False, "differences": False}
 """Plain SGD at this rate overflows the weights in the first epoch: loss NaN (in the
-training set's order; shuffled or augmented batches may take a few epochs)."""
+training set's order; shuffled or augmented batches may take a few epochs). With the
+step-to-step changes the same rate gave one-direction networks losses of 1e36, large
+but finite, and then 0: not the overflow these tests need."""
 
 
 def tiny(estimator=RNNSequenceClassifier, **kwargs):
@@ -110,7 +112,7 @@ def test_diverging_regressor_names_a_large_input_scale():
 
 def test_divergence_in_a_warm_start_fit_keeps_the_fitted_model(data):
     X, y = data
-    clf = tiny().fit(X, y)
+    clf = tiny(differences=False).fit(X, y)  # warm start keeps the network's input
     before = snapshot(clf, X)
     clf.set_params(warm_start=True, **DIVERGING)
     with pytest.raises(DivergenceError):

@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
-from sklearn_rnn._parameters import AUTO_AUGMENTATION
+from sklearn_rnn._parameters import AUTO_AUGMENTATION, AUTO_AUGMENTATION_WITH_DIFFERENCES
 from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.datasets import make_sequence_classification
 from sklearn_rnn.preprocessing import SequenceScaler, TextSequenceVectorizer
@@ -69,7 +69,9 @@ def test_auto_augmentation_resolves_by_input_and_task(data3d):
     assert clf.get_params()["augmentation"] == "auto"
     augmenter = clf.fit(X, y).augmentation_
     assert isinstance(augmenter, SequenceAugmenter)
-    assert augmenter.get_params() == SequenceAugmenter(**AUTO_AUGMENTATION).get_params()
+    assert clf.differences_ is True  # float sequences: the changes, so no noise
+    assert augmenter.get_params() == SequenceAugmenter(
+        **AUTO_AUGMENTATION_WITH_DIFFERENCES).get_params()
     # The default augments: it trains differently from no augmentation.
     plain = clone(clf).set_params(augmentation=None).fit(X, y)
     assert plain.augmentation_ is None
@@ -80,6 +82,13 @@ def test_auto_augmentation_resolves_by_input_and_task(data3d):
     assert tokens.augmentation_ is None
     regressor = RNNSequenceRegressor(**ONE_DIRECTION, units=2, epochs=1).fit(
         X, y.astype(float))
+    # With the changes appended, "auto" drops the noise they would amplify.
+    for differences, expected in ((True, AUTO_AUGMENTATION_WITH_DIFFERENCES),
+                                  (False, AUTO_AUGMENTATION)):
+        fitted = clone(clf).set_params(differences=differences).fit(X, y)
+        assert fitted.augmentation_.get_params() == (
+            SequenceAugmenter(**expected).get_params())
+    assert AUTO_AUGMENTATION_WITH_DIFFERENCES["jitter"] == 0
     assert regressor.get_params()["augmentation"] is None
     assert regressor.augmentation_ is None
     assert RNNSequenceRegressor(augmentation="auto", **ONE_DIRECTION, units=2,
