@@ -205,7 +205,8 @@ RNN_PRESETS = {
     "rnn_wide": rnn_spec(
         "rnn_wide", "the package defaults twice as wide: 128 filters per front-end "
         "block and 128 units (rnn_accurate's network with the defaults' schedule and "
-        "300 epochs)", conv_filters=128, units=128),
+        "300 epochs), without the step-to-step changes as input (differences=False), "
+        "as measured", conv_filters=128, units=128, differences=False),
     "rnn_first_differences_jitter": rnn_spec(
         "rnn_first_differences_jitter", "the package defaults with each feature's "
         "step-to-step change appended inside the network, after the augmentation "
@@ -307,14 +308,16 @@ def _rnn_differences(seed, epochs=None):
 
     kwargs = {} if epochs is None else {"epochs": epochs}
     return make_pipeline(FunctionTransformer(with_differences), SequenceScaler(),
-                         RNNSequenceClassifier(random_state=seed, **kwargs))
+                         RNNSequenceClassifier(random_state=seed, differences=False,
+                                               **kwargs))
 
 
 RNN_PRESETS["rnn_differences"] = ModelSpec(
     "rnn_differences", _rnn_differences, True, "rnn",
     "the package defaults on each series with its first differences as a second "
     "channel (the step-to-step change, standardised like the series by the "
-    "SequenceScaler that follows)")
+    "SequenceScaler that follows), the network itself without them "
+    "(differences=False), so the augmentation treats them as channels of their own")
 
 
 RNN_PRESETS["rnn_padded"] = ModelSpec(

@@ -35,9 +35,11 @@ MIN_LOG_LENGTH_SCALE = 0.25
 """The smallest scale of the length feature: training lengths that barely differ
 would otherwise turn a new length at predict into a feature in the hundreds."""
 
-MIN_DIFFERENCE_SCALE = 1e-6
-"""A feature whose training changes have a smaller standard deviation (a constant
-feature) keeps its changes unscaled."""
+MIN_DIFFERENCE_SCALE = 1e-3
+"""The smallest scale of the step-to-step changes (in the units of the input, which
+is expected standardised): changes that barely vary in training (a constant
+feature, a steady ramp) would otherwise turn a small change at predict into a
+feature in the thousands."""
 
 UNKNOWN_TOKEN = 1
 """Token ids at predict beyond the vocabulary seen at fit are mapped to this id."""
@@ -171,25 +173,23 @@ class SequenceInputMixin:
         """Whether the network sees each feature's step-to-step change
         (``differences="auto"``: on float sequences), and the per-feature mean and
         scale of the training sequences' changes that standardise it."""
-        if self.differences is True and self._uses_tokens():
+        if not isinstance(self.differences, str) and self.differences and (
+                self._uses_tokens()):
             raise ValueError(
                 "differences=True appends the step-to-step change of float features, "
                 f"but embedding_dim={self.embedding_dim} makes the input token ids. "
                 "Use differences=False or 'auto' with token ids.")
         if not self.differences or self._uses_tokens():
             return False, None
-        if seqs.ragged:
-            changes = [np.diff(seq, axis=0) for seq in seqs.data]
-        else:
-            valid, _ = self._valid_steps(seqs.data)
-            rows = seqs.data if valid is None else (
-                row[keep] for row, keep in zip(seqs.data, valid, strict=True))
-            changes = [np.diff(row, axis=0) for row in rows]
+        X = self._pad(seqs.data) if seqs.ragged else seqs.data
+        valid, _ = self._valid_steps(X)  # the steps the network reads, in order
+        rows = X if valid is None else (
+            row[keep] for row, keep in zip(X, valid, strict=True))
+        changes = [np.diff(row, axis=0) for row in rows]
         steps = np.concatenate(changes).reshape(-1, seqs.n_features).astype(np.float64)
         if not len(steps):  # sequences of one step: nothing changes
             return True, ([0.0] * seqs.n_features, [1.0] * seqs.n_features)
-        std = steps.std(axis=0)
-        scale = np.where(std < MIN_DIFFERENCE_SCALE, 1.0, std)
+        scale = np.maximum(steps.std(axis=0), MIN_DIFFERENCE_SCALE)
         return True, (steps.mean(axis=0).tolist(), scale.tolist())
 
     def _valid_step_mean(self, seqs):

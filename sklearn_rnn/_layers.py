@@ -204,8 +204,9 @@ class FirstDifferences(keras.layers.Layer):
     """Each feature's step-to-step change appended to the features:
     ``(batch, steps, n)`` becomes ``(batch, steps, 2 * n)``.
 
-    The change at step ``t`` is ``x[t] - x[t - 1]`` (0 at the first step),
-    standardised with ``mean`` and ``scale``; it is 0 at masked steps and the mask
+    The change at step ``t`` is ``x[t] - x[t - 1]``, taken as 0 at the first step
+    (which has no previous one), then standardised with ``mean`` and ``scale``, so
+    the first step reads ``-mean / scale``; it is 0 at masked steps, and the mask
     passes through. Sequences are read from their first step, as the estimators
     left-align them.
 

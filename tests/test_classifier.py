@@ -448,17 +448,24 @@ def test_differences_are_scaled_by_the_changes_within_each_training_sequence():
     clf = tiny(differences=False).fit(ragged, y)
     assert clf.differences_ is False
     assert "first_differences" not in [layer.name for layer in clf.model_.layers]
-    constant = [np.ones((4, 1)), np.ones((1, 1)), np.ones((6, 1)), np.ones((2, 1))]
-    layer = tiny(differences=True).fit(constant, [0, 1, 0, 1]).model_.get_layer(
+    # A feature that barely changes in training keeps a floor under its scale.
+    ramp = [np.arange(n, dtype=float)[:, None] * 1e-5 for n in (4, 1, 6, 2)]
+    layer = tiny(differences=True).fit(ramp, [0, 1, 0, 1]).model_.get_layer(
         "first_differences")
-    assert (layer.mean, layer.scale) == ([0.0], [1.0])
+    assert layer.mean == pytest.approx([1e-5]) and layer.scale == [1e-3]
+    # Steps equal to mask_value inside a ragged sequence are skipped, as the
+    # network skips them.
+    gaps = [np.array([[0.0], [-9.0], [1.0], [2.0]]), np.array([[5.0], [7.0]])]
+    layer = tiny(mask_value=-9.0).fit(gaps, [0, 1]).model_.get_layer("first_differences")
+    assert layer.mean == pytest.approx([4 / 3])
 
 
 def test_differences_need_float_sequences():
     ids = np.array([[1, 2, 3], [3, 2, 0], [2, 2, 1], [1, 3, 0]])
     y = [0, 1, 0, 1]
-    with pytest.raises(ValueError, match="differences=True .* token ids"):
-        tiny(embedding_dim=2, differences=True).fit(ids, y)
+    for value in (True, np.True_):
+        with pytest.raises(ValueError, match="differences=True .* token ids"):
+            tiny(embedding_dim=2, differences=value).fit(ids, y)
     assert tiny(embedding_dim=2, differences="auto").fit(ids, y).differences_ is False
     with pytest.raises(ValueError, match="differences"):
         tiny(differences="yes").fit(np.zeros((4, 3, 1)), y)

@@ -180,8 +180,9 @@ def test_first_differences_appends_standardised_changes_zero_where_masked():
     assert out.shape == (4, 7, 4)
     valid = X[:, :, 0] != PAD
     np.testing.assert_allclose(out[:, :, :2][valid], X[valid])
-    change = np.diff(X, axis=1, prepend=X[:, :1])
-    expected = np.where(valid[:, :, None], (change - mean) / scale, 0.0)
+    # The first step has no previous one: its change is taken as 0, then standardised.
+    change = (np.diff(X, axis=1, prepend=X[:, :1]) - mean) / scale
+    expected = np.where(valid[:, :, None], change, 0.0)
     np.testing.assert_allclose(out[:, :, 2:], expected, rtol=1e-5, atol=1e-6)
     layer = FirstDifferences(mean, scale)
     assert keras.ops.convert_to_numpy(
