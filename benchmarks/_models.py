@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from sklearn_rnn._parameters import AUTO_AUGMENTATION
+from sklearn_rnn._parameters import AUTO_AUGMENTATION, AUTO_AUGMENTATION_WITH_DIFFERENCES
 from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler
 from sklearn_rnn.schedules import ReduceOnPlateau
@@ -184,6 +184,12 @@ RNN_PRESETS = {
         "rnn_ensemble5_mixed_patient", "rnn_ensemble5_mixed with the package defaults' "
         "patient schedule (halve after 20 epochs at 300 epochs, stop after 60)", n_members=5,
         member_params=[{}, {"augmentation": None}]),
+    "rnn_ensemble2_shift_mixed": rnn_ensemble_spec(
+        "rnn_ensemble2_shift_mixed", "VotingClassifier(voting='soft') over 2 "
+        "RNNSequenceClassifier() with the package defaults (the step-to-step changes "
+        "included) and seeds 2s, 2s+1: the first with the default augmentation (gain "
+        "and shift), the second with the gain only (no time shift)", n_members=2,
+        member_params=[{}, {"augmentation": SequenceAugmenter(scaling=0.1, p=0.5)}]),
     "rnn_ensemble5_patient": rnn_ensemble_spec(
         "rnn_ensemble5_patient", "VotingClassifier(voting='soft') over 5 "
         "RNNSequenceClassifier() with the package defaults (the patient schedule) and "
@@ -280,6 +286,23 @@ RNN_PRESETS = {
         "shift of up to 20 steps (5% of the length up to 400 steps: only longer series "
         "differ from the defaults)",
         augmentation=SequenceAugmenter(**{**AUTO_AUGMENTATION, "time_shift": 20})),
+    "rnn_augment_gain": rnn_spec(
+        "rnn_augment_gain", "the package defaults (with the step-to-step changes) "
+        "training on augmented batches without the time shift: half of each batch with "
+        "a random gain (sd 0.1) only",
+        augmentation=SequenceAugmenter(scaling=0.1, p=0.5)),
+    "rnn_shift_on_stride": rnn_spec(
+        "rnn_shift_on_stride", "the package defaults (with the step-to-step changes) "
+        "with the augmentation's shifts in multiples of 4 steps, the front-end's total "
+        "stride: half of each batch with a gain of sd 0.1 and a shift of up to 5% of "
+        "its length, rounded to a multiple of 4",
+        augmentation=SequenceAugmenter(**AUTO_AUGMENTATION_WITH_DIFFERENCES,
+                                       time_shift_step=4)),
+    "rnn_stride_late": rnn_spec(
+        "rnn_stride_late", "the package defaults with the front-end's strides moved one "
+        "block later, (1, 2, 2): the first block reads every step before any is skipped "
+        "(the same total stride of 4, so the recurrent layers read as many steps)",
+        conv_stride=(1, 2, 2)),
     "rnn_augment_shift": rnn_spec(
         "rnn_augment_shift", "the package defaults training on augmented batches: half "
         "of each batch shifted in time by up to 12 steps",

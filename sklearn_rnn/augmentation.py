@@ -39,6 +39,12 @@ class SequenceAugmenter(BaseEstimator):
         uniformly from ``-max_shift .. max_shift``; the steps it vacates repeat
         the first (or last) value. It is not circular, so the order of events is
         kept.
+    time_shift_step : int, default=1
+        Every shift is a multiple of this many timesteps (the maximum is rounded
+        to the nearest multiple). A network whose convolutions skip steps (a total
+        stride of 4 for strides ``(2, 2, 1)``) sees a series shifted by a multiple
+        of its total stride on the same sampling grid, so it learns positions
+        without having to learn every phase of a fast oscillation.
     time_warp : float, default=0.0
         Strength of a smooth random distortion of time: the sequence is read at a
         speed ``1 + time_warp * noise`` that varies smoothly along it (``noise``
@@ -72,6 +78,7 @@ class SequenceAugmenter(BaseEstimator):
         "scaling": [Interval(Real, 0, None, closed="left")],
         "time_shift": [Interval(Integral, 0, None, closed="left"),
                        Interval(RealNotInt, 0, 1, closed="left")],
+        "time_shift_step": [Interval(Integral, 1, None, closed="left")],
         "time_warp": [Interval(Real, 0, None, closed="left")],
         "window_crop": [Interval(Real, 0, 1, closed="left")],
         "p": [Interval(Real, 0, 1, closed="both")],
@@ -84,6 +91,7 @@ class SequenceAugmenter(BaseEstimator):
         jitter=0.0,
         scaling=0.0,
         time_shift=0,
+        time_shift_step=1,
         time_warp=0.0,
         window_crop=0.0,
         p=0.5,
@@ -92,10 +100,15 @@ class SequenceAugmenter(BaseEstimator):
         self.jitter = jitter
         self.scaling = scaling
         self.time_shift = time_shift
+        self.time_shift_step = time_shift_step
         self.time_warp = time_warp
         self.window_crop = window_crop
         self.p = p
         self.random_state = random_state
+
+    def __setstate__(self, state):
+        # Augmenters pickled before ``time_shift_step`` existed shifted by any step.
+        super().__setstate__({"time_shift_step": 1, **state})
 
     def augment(self, X, lengths=None, rng=None):
         """Return a randomly augmented copy of a batch of padded sequences.
@@ -132,7 +145,7 @@ class SequenceAugmenter(BaseEstimator):
         if self.window_crop > 0:
             x = _window_crop(x, self.window_crop, rng)
         if self.time_shift > 0:
-            x = _time_shift(x, self.time_shift, rng)
+            x = _time_shift(x, self.time_shift, self.time_shift_step, rng)
         if self.scaling > 0:
             x = x * rng.normal(1.0, self.scaling, size=x.shape[1])
         if self.jitter > 0:
@@ -201,10 +214,11 @@ def _window_crop(x, fraction, rng):
     return _resample(x, np.linspace(start, start + window - 1, length))
 
 
-def _time_shift(x, max_shift, rng):
+def _time_shift(x, max_shift, step, rng):
     if not isinstance(max_shift, Integral):
         max_shift = int(round(max_shift * len(x)))
-    shift = int(rng.integers(-max_shift, max_shift + 1))
+    max_steps = int(round(max_shift / step))
+    shift = step * int(rng.integers(-max_steps, max_steps + 1))
     shift = int(np.clip(shift, 1 - len(x), len(x) - 1))
     if shift == 0:
         return x

@@ -89,6 +89,32 @@ def test_fractional_time_shift_scales_with_each_sequence_length():
     assert np.all(out[1, 20:] == X[1, 20:])
 
 
+def shifts_drawn(seeds, **params):
+    X = np.arange(100, dtype=np.float32).reshape(1, 100, 1)
+    return {int(augment(X, None, seed=seed, **params)[0, 50, 0]) - 50 for seed in seeds}
+
+
+def test_time_shift_step_draws_multiples_of_the_step():
+    shifts = shifts_drawn(range(60), time_shift=10, time_shift_step=4)
+    # 10 steps round to 2 multiples of 4: shifts -8, -4, 0, 4, 8.
+    assert shifts == {-8, -4, 0, 4, 8}
+    assert shifts_drawn(range(20), time_shift=1, time_shift_step=4) == {0}
+
+
+def test_time_shift_step_one_draws_every_shift():
+    assert shifts_drawn(range(60), time_shift=3) == {-3, -2, -1, 0, 1, 2, 3}
+
+
+def test_an_augmenter_pickled_before_time_shift_step_shifts_by_any_step():
+    state = SequenceAugmenter(time_shift=3, p=1.0).__getstate__()
+    del state["time_shift_step"]
+    loaded = SequenceAugmenter.__new__(SequenceAugmenter)
+    loaded.__setstate__(state)
+    assert loaded.get_params()["time_shift_step"] == 1
+    X = np.arange(10, dtype=np.float32).reshape(1, 10, 1)
+    assert loaded.augment(X, None, np.random.default_rng(0)).shape == X.shape
+
+
 def test_p_zero_is_identity(batch):
     X, lengths = batch
     out = SequenceAugmenter(**ALL_OPERATIONS, p=0.0).augment(
@@ -154,6 +180,8 @@ def test_clone_and_get_params():
         ({"time_shift": -1}, "time_shift"),
         ({"time_shift": 1.5}, "time_shift"),
         ({"time_shift": 1.0}, "time_shift"),
+        ({"time_shift_step": 0}, "time_shift_step"),
+        ({"time_shift_step": 2.0}, "time_shift_step"),
         ({"time_warp": -0.5}, "time_warp"),
         ({"window_crop": 1.0}, "window_crop"),
         ({"window_crop": -0.1}, "window_crop"),
