@@ -70,7 +70,10 @@ NETWORK_PARAMETERS_DOC = """\
         block on long series costs the recurrent layers' work it saves: on OSULeaf
         (427 steps) 0.895 ± 0.020 against 0.882 ± 0.002 for the default strides, at
         4.3 times the fit time (3 seeds,
-        ``benchmarks/results/osuleaf_stride1_screen.md``).
+        ``benchmarks/results/osuleaf_stride1_screen.md``). The strides one block
+        later, ``(1, 2, 2)``, averaged 0.922 against 0.925 over the eight aeon
+        datasets, within the seeds' spread, at 1.2 times the fit time
+        (``benchmarks/results/stride_late_screen.md``).
     conv_shortcut : bool, default=False
         Also give the output layer the front-end's output averaged over the valid
         time steps, beside the recurrent layers' pooled vector: a convolutional
