@@ -130,7 +130,8 @@ accurate configuration measured over the eight datasets is ``rnn_ensemble5_mixed
 RNN_PRESETS = {
     "rnn_default": rnn_spec(
         "rnn_default", "RNNSequenceClassifier() with the package defaults: front-end "
-        "3 x [Conv1D(64) + BatchNorm + ReLU] (kernels 8/5/3, strides 2/2/1), "
+        "3 x [Conv1D(64) + BatchNorm + ReLU] (kernels 8/5/3, strides 2/2/1 as windows "
+        "of 2 averaged after the ReLU, conv_downsampling='average'), "
         "bidirectional LSTM(64), max over time; plateau schedule, batch_size='auto', "
         "up to 300 epochs with convergence stopping; augmentation='auto' (half of each "
         "batch with jitter 0.05, a gain of sd 0.1 and a shift of up to 5% of its length); "
@@ -138,10 +139,16 @@ RNN_PRESETS = {
         "improvement of the training loss (between 5 and 20: 20 at 300 epochs, 6 at 100), "
         "convergence stopping after 60; each feature's step-to-step change appended "
         "inside the network (differences='auto'), so the augmentation adds no jitter"),
+    "rnn_strided": rnn_spec(
+        "rnn_strided", "the package defaults with strided convolutions in the "
+        "front-end (conv_downsampling='stride'): the defaults of sklearn_rnn 0.2.0 "
+        "before the averaged windows", conv_downsampling="stride"),
     "rnn_without_differences": rnn_spec(
         "rnn_without_differences", "the package defaults without the step-to-step "
-        "changes as input (differences=False), so with the augmentation's jitter: the "
-        "defaults of sklearn_rnn 0.2.0 before the changes", differences=False),
+        "changes as input (differences=False), so with the augmentation's jitter, and "
+        "with strided convolutions (conv_downsampling='stride'): the defaults of "
+        "sklearn_rnn 0.2.0 before the changes", differences=False,
+        conv_downsampling="stride"),
     "rnn_previous_defaults": rnn_spec(
         "rnn_previous_defaults", "the package defaults with the schedule they had until "
         "the patient plateau: the learning rate halved after 10 epochs without "
@@ -303,6 +310,12 @@ RNN_PRESETS = {
         "block later, (1, 2, 2): the first block reads every step before any is skipped "
         "(the same total stride of 4, so the recurrent layers read as many steps)",
         conv_stride=(1, 2, 2)),
+    "rnn_average_downsampling": rnn_spec(
+        "rnn_average_downsampling", "the package defaults with each strided block of "
+        "the front-end keeping every step and averaging windows of 2 after its ReLU "
+        "(conv_downsampling='average'): the same lengths, but a one-step shift of the "
+        "input no longer changes which steps are read",
+        conv_downsampling="average"),
     "rnn_augment_shift": rnn_spec(
         "rnn_augment_shift", "the package defaults training on augmented batches: half "
         "of each batch shifted in time by up to 12 steps",

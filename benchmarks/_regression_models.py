@@ -99,6 +99,10 @@ REGRESSION_MODELS = {
         "rnn_without_differences", "the defaults without the step-to-step changes "
         "(differences=False): the defaults of sklearn_rnn 0.2.0 before them",
         differences=False),
+    "rnn_average_downsampling": rnn_regressor_spec(
+        "rnn_average_downsampling", "the defaults with each strided block of the "
+        "front-end keeping every step and averaging windows of 2 after its ReLU "
+        "(conv_downsampling='average')", conv_downsampling="average"),
     "minirocket": ModelSpec(
         "minirocket", _minirocket, True, "baseline",
         "aeon MiniRocketRegressor (10,000 kernels + RidgeCV)"),

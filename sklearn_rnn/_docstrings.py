@@ -87,6 +87,17 @@ NETWORK_PARAMETERS_DOC = """\
         sklearn_rnn 0.2.0's patient schedule: ArrowHead 0.806 ± 0.015 against 0.796
         ± 0.036, PickupGestureWiimoteZ 0.820 against 0.813
         (``cell_shortcut_patient_screen.md``).
+    conv_downsampling : {"stride", "average"}, default=$conv_downsampling_default
+        How a front-end block with a stride ``s`` above 1 shortens the sequence.
+        ``"stride"``: the convolution reads one window in ``s``. ``"average"``: the
+        convolution reads every step and the block then averages its output over
+        windows of ``s`` steps (valid steps only), after the ReLU: the same
+        output length, but a series shifted by one step gives a slightly shifted
+        output instead of a different selection of windows, so that the
+        augmentation's time shifts stay learnable on series that change from
+        step to step. Its convolutions read ``s`` times as many steps; the
+        recurrent layers read as many as with ``"stride"``.
+        $conv_downsampling_evidence
     length_feature : bool or "auto", default=False
         Give the output layer each sequence's length (the standardised log of its
         number of unmasked steps) beside the pooled vector: masking hides where a
@@ -327,17 +338,19 @@ FAILURE_NOTES_DOC = """\
 def estimator_doc(template, **fields):
     """A class docstring from a template with ``$network_parameters``,
     ``$runtime_parameters`` and ``$shared_attributes`` (and the fields given)."""
+    def evidence(name):
+        return textwrap.fill(fields.pop(name), width=80,
+                             subsequent_indent=" " * 8).lstrip()
+
     network = string.Template(NETWORK_PARAMETERS_DOC).substitute(
         split=fields.pop("split"), mlp=fields.pop("mlp"),
+        conv_downsampling_default=fields.pop("conv_downsampling_default"),
+        conv_downsampling_evidence=evidence("conv_downsampling_evidence"),
         differences_default=fields.pop("differences_default"),
-        differences_evidence=textwrap.fill(
-            fields.pop("differences_evidence"), width=80,
-            subsequent_indent=" " * 8).lstrip())
+        differences_evidence=evidence("differences_evidence"))
     runtime = string.Template(RUNTIME_PARAMETERS_DOC).substitute(
         augmentation_default=fields.pop("augmentation_default"),
-        augmentation_evidence=textwrap.fill(
-            fields.pop("augmentation_evidence"), width=80,
-            subsequent_indent=" " * 8).lstrip())
+        augmentation_evidence=evidence("augmentation_evidence"))
     return string.Template(template).substitute(
         network_parameters=network, runtime_parameters=runtime,
         shared_attributes=SHARED_ATTRIBUTES_DOC, failure_notes=FAILURE_NOTES_DOC,

@@ -258,27 +258,43 @@ class MaskedConvBlock(keras.layers.Layer):
     ``padding="same"`` splits its padding by the length of the batch, and its
     ``Conv1D`` drops the mask.
 
+    With ``downsampling="average"`` the convolution keeps every step and the
+    block's output is then averaged over windows of ``stride`` steps (valid steps
+    only): the same output length, but a shift of the input by one step changes
+    the output smoothly instead of by which steps the stride skips.
+
     Parameters
     ----------
     filters, kernel_size, stride : int
         Of the ``Conv1D``.
     kernel_regularizer : keras regularizer or None
         On the convolution kernel.
+    downsampling : {"stride", "average"}
+        How a stride above 1 shortens the sequence.
     """
 
     def __init__(self, filters, kernel_size, stride=1, kernel_regularizer=None,
-                 **kwargs):
+                 downsampling="stride", **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.filters = int(filters)
         self.kernel_size = int(kernel_size)
         self.stride = int(stride)
+        if downsampling not in ("stride", "average"):
+            raise ValueError(f"downsampling must be 'stride' or 'average', got "
+                             f"{downsampling!r}.")
+        self.downsampling = downsampling
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         # No bias: the batch normalisation that follows subtracts it again.
         self.conv = keras.layers.Conv1D(
-            self.filters, self.kernel_size, strides=self.stride, padding="valid",
+            self.filters, self.kernel_size, strides=self.conv_stride, padding="valid",
             use_bias=False, kernel_regularizer=self.kernel_regularizer, name="conv")
         self.norm = keras.layers.BatchNormalization(name="batch_norm")
+
+    @property
+    def conv_stride(self):
+        """The convolution's own stride: 1 when the block averages instead."""
+        return 1 if self.downsampling == "average" else self.stride
 
     def build(self, input_shape):
         self.conv.build((None, None, input_shape[-1]))
@@ -292,12 +308,27 @@ class MaskedConvBlock(keras.layers.Layer):
             if fused is not None:
                 return fused
         x = self.convolve(inputs, mask)
-        mask = self.compute_mask(inputs, mask)
-        x = ops.relu(self.norm(x, training=training, mask=mask))
-        if mask is not None:
-            x = ops.where(ops.expand_dims(ops.cast(mask, "bool"), -1), x,
+        conv_mask = self.convolution_mask(mask)
+        x = ops.relu(self.norm(x, training=training, mask=conv_mask))
+        if conv_mask is not None:
+            x = ops.where(ops.expand_dims(ops.cast(conv_mask, "bool"), -1), x,
                           ops.zeros_like(x))
+        if self.conv_stride != self.stride:
+            x = self._window_mean(x, conv_mask)
         return x
+
+    def _window_mean(self, x, mask):
+        """The mean of each window of ``stride`` steps over its valid steps
+        (the last window may be short)."""
+        weights = (ops.ones_like(x[:, :, :1]) if mask is None
+                   else ops.expand_dims(ops.cast(mask, x.dtype), -1))
+        extra = (-ops.shape(x)[1]) % self.stride
+        padding = [[0, 0], [0, extra], [0, 0]]
+        sums = ops.average_pool(ops.pad(x * weights, padding), self.stride,
+                                self.stride, padding="valid")
+        counts = ops.average_pool(ops.pad(weights, padding), self.stride,
+                                  self.stride, padding="valid")
+        return sums / ops.maximum(counts, 1.0 / self.stride)
 
     def convolve(self, inputs, mask=None):
         """The convolution's output, before the batch normalisation: masked steps
@@ -309,6 +340,11 @@ class MaskedConvBlock(keras.layers.Layer):
         x = ops.pad(x, [[0, 0], [(self.kernel_size - 1) // 2, self.kernel_size // 2],
                         [0, 0]])
         return self.conv(x)
+
+    def convolution_mask(self, mask):
+        """Which of the convolution's output steps are valid (before any
+        averaging)."""
+        return None if mask is None else mask[:, ::self.conv_stride]
 
     def compute_mask(self, inputs, mask=None):
         if mask is None:
@@ -324,5 +360,6 @@ class MaskedConvBlock(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,
                 "kernel_size": self.kernel_size, "stride": self.stride,
+                "downsampling": self.downsampling,
                 "kernel_regularizer": keras.regularizers.serialize(
                     self.kernel_regularizer)}

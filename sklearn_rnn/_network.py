@@ -176,6 +176,7 @@ def build_network(params, meta):
     for i, (filters, kernel_size, stride) in enumerate(blocks):
         x = MaskedConvBlock(filters, kernel_size, stride,
                             kernel_regularizer=_l2(params["l2"]),
+                            downsampling=params.get("conv_downsampling", "stride"),
                             name=f"conv_block_{i}")(x)
 
     shortcut = None

@@ -18,7 +18,7 @@ NETWORK_PARAMS = (
     "cell_type", "units", "n_layers", "bidirectional", "pooling", "dense_units",
     "dropout", "recurrent_dropout", "spatial_dropout", "l2", "embedding_dim",
     "embedding_l2", "conv_filters", "conv_kernel_size", "conv_stride",
-    "conv_shortcut",
+    "conv_shortcut", "conv_downsampling",
 )
 
 AUTO_BATCH_MIN, AUTO_BATCH_MAX = 4, 32
@@ -55,6 +55,7 @@ SHARED_PARAMETER_CONSTRAINTS = {
     "conv_stride": [Interval(Integral, 1, None, closed="left"), tuple, list,
                     StrOptions({"auto"})],
     "conv_shortcut": ["boolean"],
+    "conv_downsampling": [StrOptions({"stride", "average"})],
     "length_feature": [StrOptions({"auto"}), "boolean"],
     "differences": [StrOptions({"auto"}), "boolean"],
     "dense_units": [None, Interval(Integral, 1, None, closed="left")],

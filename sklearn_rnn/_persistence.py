@@ -23,7 +23,7 @@ def with_version(state):
 
 ADDED_PARAMETERS = {"restore_best_weights": False, "conv_shortcut": False,
                     "length_feature": False, "length_buckets": True,
-                    "differences": False}
+                    "differences": False, "conv_downsampling": "stride"}
 """Parameters later minor versions added, with the values that make an estimator
 saved before them behave as it did (``length_buckets=True``: 0.1 always batched
 variable-length sequences by length)."""

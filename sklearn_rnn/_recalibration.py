@@ -67,12 +67,12 @@ def recalibrate_front_end(model, X, valid):
         convolved = []
         for x, mask in inputs:
             z = keras.ops.convert_to_numpy(block.convolve(x, mask)).astype(np.float64)
-            out_mask = keras.ops.convert_to_numpy(block.compute_mask(x, mask)).astype(bool)
-            steps = z[out_mask]
+            valid_steps = keras.ops.convert_to_numpy(block.convolution_mask(mask))
+            steps = z[valid_steps.astype(bool)]
             total += steps.sum(axis=0)
             squares += (steps ** 2).sum(axis=0)
             count += len(steps)
-            convolved.append(out_mask)
+            convolved.append(block.compute_mask(x, mask))
         if count == 0:
             return
         mean = total / count

@@ -45,11 +45,15 @@ class SequenceAugmenter(BaseEstimator):
         stride of 4 for strides ``(2, 2, 1)``) sees a series shifted by a multiple
         of its total stride on the same sampling grid, so it learns positions
         without having to learn every phase of a fast oscillation. Try it on
-        series that swing from one step to the next: with the default network
-        and ``scaling=0.1, time_shift=0.05``, ``time_shift_step=4`` scored 0.903
-        on ACSF1 against 0.833 with steps of 1; on smooth series the shifts by
-        less than the stride help (ArrowHead 0.726 against 0.857), 3 seeds
-        (``benchmarks/results/shift_on_stride_screen.md``).
+        series that swing from one step to the next with a strided network
+        (``conv_downsampling="stride"``): with ``scaling=0.1,
+        time_shift=0.05``, ``time_shift_step=4`` scored 0.903 on ACSF1 against
+        0.833 with steps of 1; on smooth series the shifts by less than the
+        stride help (ArrowHead 0.726 against 0.857), 3 seeds
+        (``benchmarks/results/shift_on_stride_screen.md``). The classifier's
+        default front-end averages windows instead of skipping steps, and there
+        steps of 1 score 0.920 on ACSF1
+        (``benchmarks/results/average_downsampling.md``).
     time_warp : float, default=0.0
         Strength of a smooth random distortion of time: the sequence is read at a
         speed ``1 + time_warp * noise`` that varies smoothly along it (``noise``

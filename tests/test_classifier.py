@@ -39,6 +39,8 @@ def test_defaults_match_design_and_evidence():
     # accuracy_full.md; "auto": none on token ids, by text_task.md.
     assert params["conv_filters"] == "auto"
     assert params["conv_kernel_size"] == (8, 5, 3) and params["conv_stride"] == (2, 2, 1)
+    # Averaged windows instead of skipped ones, by average_downsampling.md.
+    assert params["conv_downsampling"] == "average"
     assert params["lr_schedule"] == "plateau" and params["batch_size"] == "auto"
     assert params["epochs"] == 300 and params["n_iter_no_change"] == 60
     assert params["tol"] == 1e-4
@@ -472,7 +474,8 @@ def test_differences_need_float_sequences():
 
 
 @pytest.mark.parametrize("options", [dict(length_feature=True), dict(conv_shortcut=True),
-                                     dict(differences=True)])
+                                     dict(differences=True),
+                                     dict(conv_downsampling="average")])
 def test_head_inputs_keep_predictions_independent_of_the_padding(options):
     rng = np.random.default_rng(1)
     X = [rng.normal(size=(n, 2)) for n in [4, 9, 30] * 4]
@@ -513,6 +516,7 @@ def test_front_end_on_token_input():
      "conv_stride=.* has 3 entries"),
     ({"conv_filters": (8, 8)}, r"conv_kernel_size=\(8, 5, 3\) has 3 entries.*or an int"),
     ({"conv_filters": (8, -1)}, "conv_filters must be a positive int"),
+    ({"conv_downsampling": "max"}, "'conv_downsampling' parameter.*'average'"),
     ({"batch_size": "big"}, "'batch_size' parameter"),
     ({"tol": -1.0}, "'tol' parameter"),
 ])

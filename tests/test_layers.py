@@ -91,9 +91,10 @@ def test_conv_block_pads_by_kernel_and_strides_from_the_first_step():
     assert block.compute_output_shape((None, None, 1)) == (None, None, 1)
 
 
+@pytest.mark.parametrize("downsampling", ["stride", "average"])
 @pytest.mark.parametrize("stride", [1, 2, 3])
-def test_conv_block_output_at_valid_steps_ignores_the_padding(stride):
-    block = MaskedConvBlock(3, 4, stride=stride)
+def test_conv_block_output_at_valid_steps_ignores_the_padding(stride, downsampling):
+    block = MaskedConvBlock(3, 4, stride=stride, downsampling=downsampling)
     X = padded_batch()
     lengths = (X != PAD).any(axis=2).sum(axis=1)
     mask = X[:, :, 0] != PAD
@@ -105,6 +106,29 @@ def test_conv_block_output_at_valid_steps_ignores_the_padding(stride):
         alone = keras.ops.convert_to_numpy(block(X[i:i + 1, :n], training=False))
         np.testing.assert_allclose(out[i, :alone.shape[1]], alone[0], rtol=0, atol=1e-6)
         assert (out[i, alone.shape[1]:] == 0).all()
+
+
+def test_average_downsampling_is_the_window_mean_of_the_full_resolution_block():
+    # Windows of 3 over lengths 11, 7 and 4: the last window of each is short and
+    # averages its valid steps only; the steps after a sequence's windows are zero.
+    x = np.random.default_rng(0).normal(size=(3, 11, 2)).astype("float32")
+    lengths = [11, 7, 4]
+    mask = np.arange(11)[None, :] < np.array(lengths)[:, None]
+    block = MaskedConvBlock(4, 5, stride=3, downsampling="average")
+    block.build(x.shape)
+    assert block.conv.strides == (1,)
+    full = MaskedConvBlock(4, 5, stride=1)
+    full.build(x.shape)
+    full.set_weights(block.get_weights())
+    out = keras.ops.convert_to_numpy(block(x, mask=mask, training=False))
+    steps = keras.ops.convert_to_numpy(full(x, mask=mask, training=False))
+    assert out.shape == (3, 4, 4)
+    for i, n in enumerate(lengths):
+        windows = [steps[i, j:min(j + 3, n)].mean(axis=0) for j in range(0, n, 3)]
+        np.testing.assert_allclose(out[i, :len(windows)], windows, rtol=0, atol=1e-6)
+        assert (out[i, len(windows):] == 0).all()
+    with pytest.raises(ValueError, match="downsampling must be 'stride' or 'average'"):
+        MaskedConvBlock(4, 5, stride=2, downsampling="max")
 
 
 def test_conv_block_batch_statistics_ignore_masked_steps():
@@ -124,9 +148,10 @@ def test_conv_block_batch_statistics_ignore_masked_steps():
 
 def test_conv_block_round_trips_through_its_config():
     block = MaskedConvBlock(4, 3, stride=2, kernel_regularizer=keras.regularizers.L2(0.1),
-                            name="conv_block_0")
+                            downsampling="average", name="conv_block_0")
     clone = MaskedConvBlock.from_config(block.get_config())
     assert (clone.filters, clone.kernel_size, clone.stride) == (4, 3, 2)
+    assert clone.downsampling == "average"
     assert clone.kernel_regularizer.l2 == pytest.approx(0.1)
 
 

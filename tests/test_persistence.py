@@ -185,10 +185,11 @@ def test_head_inputs_survive_a_pickle():
     rng = np.random.default_rng(0)
     X = [rng.normal(size=(n, 2)).astype("float32") for n in [4, 9, 20] * 4]
     clf = RNNSequenceClassifier(units=3, epochs=1, conv_filters=(2,), conv_kernel_size=3,
-                                conv_stride=1, conv_shortcut=True, length_feature=True,
+                                conv_stride=2, conv_shortcut=True, length_feature=True,
+                                conv_downsampling="average",
                                 differences=True, random_state=0).fit(X, np.arange(12) % 2)
     loaded = pickle.loads(pickle.dumps(clf))
-    for name in ("sequence_length", "first_differences"):
+    for name in ("sequence_length", "first_differences", "conv_block_0"):
         assert loaded.model_.get_layer(name).get_config() == (
             clf.model_.get_layer(name).get_config())
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
