@@ -34,12 +34,13 @@ def masked_moments(values, valid):
     return steps.mean(axis=0), steps.var(axis=0)
 
 
-def test_moving_statistics_are_those_of_every_valid_step():
+@pytest.mark.parametrize("downsampling", ["stride", "average"])
+def test_moving_statistics_are_those_of_every_valid_step(downsampling):
     X, y = recordings(40, 0, min_length=20, max_length=80)
     X = SequenceScaler(per_sequence=True).fit_transform(X)
     clf = RNNSequenceClassifier(units=2, conv_filters=(3, 4), conv_kernel_size=(5, 3),
-                                conv_stride=(2, 1), epochs=2, batch_size=8,
-                                random_state=0).fit(X, y)
+                                conv_stride=(2, 1), conv_downsampling=downsampling,
+                                epochs=2, batch_size=8, random_state=0).fit(X, y)
     padded = clf._network_input(clf._pad(check_sequences(X).data))
     valid = clf._valid_steps(padded)[0]
     first, second = front_end_blocks(clf.model_)
@@ -47,8 +48,9 @@ def test_moving_statistics_are_those_of_every_valid_step():
     padded = clf.model_.get_layer("first_differences")(padded, mask=valid)
     assert padded.shape[-1] == 2
     z = keras.ops.convert_to_numpy(first.convolve(padded, valid))
+    # The convolution reads one window in two, or every step before the averaging.
     valid_out = valid[:, ::2]
-    mean, var = masked_moments(z, valid_out)
+    mean, var = masked_moments(z, valid_out if downsampling == "stride" else valid)
     np.testing.assert_allclose(first.norm.moving_mean, mean, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(first.norm.moving_variance, var, rtol=1e-4, atol=1e-5)
     # The second block's statistics are over what the first one outputs at predict.

@@ -50,9 +50,13 @@ def test_defaults_are_the_classifiers_plus_loss_and_standardisation():
     assert set(clf) - set(reg) == {"class_weight"}
     assert set(reg) - set(clf) == {"loss", "standardize_target"}
     assert reg["loss"] == "mse" and reg["standardize_target"] is True
-    # Only the classifier augments by default (it was measured on classification).
+    # Only the classifier augments by default (it was measured on classification),
+    # and only it averages the strided windows, which pays with the augmentation's
+    # shifts (average_downsampling.md, regression_downsampling_screen.md).
     assert clf["augmentation"] == "auto" and reg["augmentation"] is None
-    assert all(reg[name] == clf[name] for name in set(reg) & set(clf) - {"augmentation"})
+    assert clf["conv_downsampling"] == "average" and reg["conv_downsampling"] == "stride"
+    differing = {"augmentation", "conv_downsampling"}
+    assert all(reg[name] == clf[name] for name in set(reg) & set(clf) - differing)
 
 
 def test_fit_sets_fitted_attributes(fitted_regressor):
