@@ -287,12 +287,12 @@ class MaskedConvBlock(keras.layers.Layer):
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         # No bias: the batch normalisation that follows subtracts it again.
         self.conv = keras.layers.Conv1D(
-            self.filters, self.kernel_size, strides=self.conv_stride, padding="valid",
+            self.filters, self.kernel_size, strides=self.convolution_stride, padding="valid",
             use_bias=False, kernel_regularizer=self.kernel_regularizer, name="conv")
         self.norm = keras.layers.BatchNormalization(name="batch_norm")
 
     @property
-    def conv_stride(self):
+    def convolution_stride(self):
         """The convolution's own stride: 1 when the block averages instead."""
         return 1 if self.downsampling == "average" else self.stride
 
@@ -313,7 +313,7 @@ class MaskedConvBlock(keras.layers.Layer):
         if conv_mask is not None:
             x = ops.where(ops.expand_dims(ops.cast(conv_mask, "bool"), -1), x,
                           ops.zeros_like(x))
-        if self.conv_stride != self.stride:
+        if self.convolution_stride != self.stride:
             x = self._window_mean(x, conv_mask)
         return x
 
@@ -344,7 +344,7 @@ class MaskedConvBlock(keras.layers.Layer):
     def convolution_mask(self, mask):
         """Which of the convolution's output steps are valid (before any
         averaging)."""
-        return None if mask is None else mask[:, ::self.conv_stride]
+        return None if mask is None else mask[:, ::self.convolution_stride]
 
     def compute_mask(self, inputs, mask=None):
         if mask is None:

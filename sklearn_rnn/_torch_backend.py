@@ -287,9 +287,9 @@ def conv_block(block, inputs, mask, training):
         x = torch.where(valid[:, None, :], x, torch.zeros_like(x))
     x = F.pad(x, ((block.kernel_size - 1) // 2, block.kernel_size // 2))
     kernel = keras.ops.convert_to_tensor(block.conv.kernel).to(x.dtype)
-    x = F.conv1d(x, kernel.permute(2, 1, 0), stride=block.conv_stride)
+    x = F.conv1d(x, kernel.permute(2, 1, 0), stride=block.convolution_stride)
     if valid is not None:
-        valid = valid[:, ::block.conv_stride]
+        valid = valid[:, ::block.convolution_stride]
     gamma = keras.ops.convert_to_tensor(norm.gamma).to(x.dtype) if norm.scale else None
     beta = keras.ops.convert_to_tensor(norm.beta).to(x.dtype) if norm.center else None
     if training and norm.trainable:
@@ -301,7 +301,7 @@ def conv_block(block, inputs, mask, training):
     x = torch.relu(x)
     if valid is not None:
         x = torch.where(valid[:, None, :], x, torch.zeros_like(x))
-    if block.conv_stride != block.stride:
+    if block.convolution_stride != block.stride:
         x = _window_mean(x, valid, block.stride)
     return x.transpose(1, 2)
 
