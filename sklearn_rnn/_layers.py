@@ -265,12 +265,16 @@ class MaskedConvBlock(keras.layers.Layer):
 
     Parameters
     ----------
-    filters, kernel_size, stride : int
+    filters, kernel_size : int
         Of the ``Conv1D``.
+    stride : int
+        The block's downsampling factor: ``n`` steps become ``ceil(n / stride)``.
+        The ``Conv1D``'s own stride is :attr:`convolution_stride`.
     kernel_regularizer : keras regularizer or None
         On the convolution kernel.
     downsampling : {"stride", "average"}
-        How a stride above 1 shortens the sequence.
+        How a stride above 1 shortens the sequence: the convolution skips steps,
+        or reads every step and the block averages windows of ``stride`` steps.
     """
 
     def __init__(self, filters, kernel_size, stride=1, kernel_regularizer=None,

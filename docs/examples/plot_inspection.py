@@ -32,7 +32,7 @@ X_test, y_test = load_classification("GunPoint", split="test")
 X_train, X_test = X_train[:, 0], X_test[:, 0]
 
 clf = RNNSequenceClassifier(units=8, conv_filters=(16, 16), conv_kernel_size=(5, 3),
-                            conv_stride=(2, 2), epochs=60, random_state=0)
+                            conv_stride=(2, 2), epochs=60, random_state=1)
 clf.fit(X_train, y_train)
 print(f"test accuracy: {clf.score(X_test, y_test):.3f}")
 
@@ -78,11 +78,12 @@ axes[0].set_xlabel("")
 # Where the network looks, over the test set
 # ------------------------------------------
 # The mean absolute attribution per step over 40 test series, next to the
-# permutation importance of each window. Both weigh the hand's return (around
-# steps 90 to 115) most and the draw (steps 10 to 50) next; the stretch where the
-# arm is raised in both motions matters little. The step-to-step zigzag of the
-# attributions comes from the stride-2 convolutions, which read every other
-# step at one kernel position.
+# permutation importance of each window. Both weigh the draw most (steps 20 to
+# 60, the hand leaving the hip and rising), its end around step 55 above all; the
+# hand's return (around steps 90 to 115) and the stretch where the arm is raised
+# in both motions matter little: the network decides on the draw alone. Single
+# steps' attributions jitter from one step to the next; the 10-step windows of
+# the permutation importance read more steadily.
 attributions = integrated_gradients(clf, X_test[:40], baseline="mean")
 fig, ax = plt.subplots(figsize=(8, 3), layout="constrained")
 ax.plot(np.abs(attributions).mean(axis=0), label="mean |integrated gradients|")
