@@ -19,7 +19,8 @@ moved its prediction).
 # -------------------
 # A narrow version of the default network (a convolutional front-end, a
 # bidirectional LSTM, max over time), trained for few epochs so that this
-# example runs in seconds. aeon stores series channels first,
+# example runs in seconds (in so short a budget the test accuracy depends on the
+# seed: 0.75 to 0.99 over seeds 0 to 3). aeon stores series channels first,
 # ``(n_samples, 1, 150)``; the univariate series are the 2D arrays ``X[:, 0]``.
 import matplotlib.pyplot as plt
 import numpy as np
