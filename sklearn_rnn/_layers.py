@@ -323,12 +323,12 @@ class MaskedConvBlock(keras.layers.Layer):
 
     def _window_mean(self, x, mask):
         """The mean of each window of ``stride`` steps over its valid steps
-        (the last window may be short)."""
+        (the last window may be short); ``x`` is zero at the masked steps."""
         weights = (ops.ones_like(x[:, :, :1]) if mask is None
                    else ops.expand_dims(ops.cast(mask, x.dtype), -1))
         extra = (-ops.shape(x)[1]) % self.stride
         padding = [[0, 0], [0, extra], [0, 0]]
-        sums = ops.average_pool(ops.pad(x * weights, padding), self.stride,
+        sums = ops.average_pool(ops.pad(x, padding), self.stride,
                                 self.stride, padding="valid")
         counts = ops.average_pool(ops.pad(weights, padding), self.stride,
                                   self.stride, padding="valid")

@@ -311,7 +311,7 @@ def _window_mean(x, valid, stride):
     weights = (torch.ones_like(x[:, :1, :]) if valid is None
                else valid[:, None, :].to(x.dtype))
     extra = (-x.shape[2]) % stride
-    sums = F.avg_pool1d(F.pad(x * weights, (0, extra)), stride, stride)
+    sums = F.avg_pool1d(F.pad(x, (0, extra)), stride, stride)
     counts = F.avg_pool1d(F.pad(weights, (0, extra)), stride, stride)
     return sums / counts.clamp_min(1.0 / stride)
 
