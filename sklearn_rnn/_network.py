@@ -118,8 +118,11 @@ def build_network(params, meta):
         ``bidirectional``, ``pooling``, ``dense_units``, ``dropout``,
         ``recurrent_dropout``, ``spatial_dropout``, ``l2``, ``embedding_dim``,
         ``embedding_l2``, ``conv_filters``, ``conv_kernel_size``, ``conv_stride``
-        (see :func:`conv_blocks`) and ``conv_shortcut`` (the front-end's output
-        averaged over time goes to the head beside the recurrent layers' output).
+        (see :func:`conv_blocks`), ``conv_downsampling`` (``"stride"`` or
+        ``"average"``: how a strided block shortens the sequence, see
+        :class:`~._layers.MaskedConvBlock`) and ``conv_shortcut`` (the front-end's
+        output averaged over time goes to the head beside the recurrent layers'
+        output).
     meta : dict
         What was learned from the data: ``n_features``, ``n_outputs`` (classes,
         or regression targets), ``task`` (``"classification"``, the default, or
@@ -176,11 +179,11 @@ def build_network(params, meta):
     for i, (filters, kernel_size, stride) in enumerate(blocks):
         x = MaskedConvBlock(filters, kernel_size, stride,
                             kernel_regularizer=_l2(params["l2"]),
-                            downsampling=params.get("conv_downsampling", "stride"),
+                            downsampling=params["conv_downsampling"],
                             name=f"conv_block_{i}")(x)
 
     shortcut = None
-    if blocks and params.get("conv_shortcut"):
+    if blocks and params["conv_shortcut"]:
         shortcut = keras.layers.GlobalAveragePooling1D(name="front_end_mean")(x)
 
     pooling = params["pooling"]

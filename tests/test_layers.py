@@ -19,7 +19,8 @@ pytestmark = pytest.mark.fast
 NETWORK = dict(cell_type="lstm", units=3, n_layers=1, bidirectional=False, pooling="max",
                dense_units=None, dropout=0.0, recurrent_dropout=0.0, spatial_dropout=0.0,
                l2=0.0, embedding_dim=None, embedding_l2=0.0,
-               conv_filters=None, conv_kernel_size=5, conv_stride=1)
+               conv_filters=None, conv_kernel_size=5, conv_stride=1,
+               conv_downsampling="stride", conv_shortcut=False)
 PAD = -1e9
 
 

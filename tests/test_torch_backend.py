@@ -37,6 +37,7 @@ BASE = {
     "pooling": "max", "dense_units": None, "dropout": 0.0, "recurrent_dropout": 0.0,
     "spatial_dropout": 0.0, "l2": 0.0, "embedding_dim": None, "embedding_l2": 0.0,
     "conv_filters": None, "conv_kernel_size": 5, "conv_stride": 1,
+    "conv_downsampling": "stride", "conv_shortcut": False,
 }
 CONV = {"conv_filters": (4, 4), "conv_kernel_size": (5, 3), "conv_stride": (2, 1)}
 
