@@ -139,6 +139,21 @@ def test_resume_keeps_the_first_runs_command_and_adds_wall_times(tmp_path):
     assert "kept 2 rows already in the CSV" in header and "Resumed" not in header
 
 
+def test_the_machine_record_names_the_kind_of_cpu(tmp_path):
+    # Two "AMD EPYC" machines of different generations round a seeded fit
+    # differently (oneDNN picks AVX-512 kernels on one, AVX2 on the other): the
+    # record says which kind of CPU ran, from the first processor's block.
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\ncpu family\t: 25\nmodel\t\t: 17\n"
+                       "model name\t: AMD EPYC\nflags\t\t: fpu avx2 avx512f\n\n"
+                       "processor\t: 1\nmodel name\t: other\n")
+    assert _report._cpu_model(cpuinfo) == "AMD EPYC (family 25 model 17, AVX-512)"
+    cpuinfo.write_text("model name\t: Intel Xeon\nflags\t\t: fpu avx2\n")
+    assert _report._cpu_model(cpuinfo) == "Intel Xeon (AVX2)"
+    cpuinfo.write_text("model name\t: Old CPU\nflags\t\t: fpu sse2\n")
+    assert _report._cpu_model(cpuinfo) == "Old CPU"
+
+
 def test_a_run_stopped_part_way_is_recorded(tmp_path, monkeypatch):
     from benchmarks import accuracy
 
