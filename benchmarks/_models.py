@@ -201,6 +201,12 @@ RNN_PRESETS = {
         "rnn_ensemble5_patient", "VotingClassifier(voting='soft') over 5 "
         "RNNSequenceClassifier() with the package defaults (the patient schedule) and "
         "seeds 5s..5s+4: the mean of their probabilities", n_members=5),
+    "rnn_ensemble5_front_ends": rnn_ensemble_spec(
+        "rnn_ensemble5_front_ends", "VotingClassifier(voting='soft') over 5 "
+        "RNNSequenceClassifier() with seeds 5s..5s+4 whose front-ends differ, cycling "
+        "the package defaults, the strides one block later (conv_stride=(1, 2, 2)) and "
+        "the LSTM-FCN layout (conv_shortcut=True): the mean of their probabilities",
+        n_members=5, member_params=[{}, {"conv_stride": (1, 2, 2)}, {"conv_shortcut": True}]),
     "rnn_600_epochs": rnn_spec(
         "rnn_600_epochs", "the package defaults trained up to 600 epochs instead of 300 "
         "(the plateau's patience stays 20, convergence stopping after 60)", epochs=600),
