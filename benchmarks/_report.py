@@ -41,23 +41,25 @@ def _cpu_model(cpuinfo="/proc/cpuinfo"):
     ``cpuinfo`` gives them: machines sold under one name ("AMD EPYC") differ in
     speed and, through the kernels oneDNN picks for AVX-512 or AVX2, in the rounding
     of a seeded fit, which then repeats exactly only on the same kind of CPU."""
+    fields = {}
     try:
         with open(cpuinfo) as f:
-            fields = {}
             for line in f:
-                key, _, value = line.partition(":")
                 if not line.strip():
                     break  # the first processor's block is enough
+                key, _, value = line.partition(":")
                 fields.setdefault(key.strip(), value.strip())
     except OSError:
-        return platform.processor() or platform.machine()
+        pass
     name = fields.get("model name") or platform.processor() or platform.machine()
+    details = []
+    if "cpu family" in fields and "model" in fields:
+        details.append(f"family {fields['cpu family']} model {fields['model']}")
     flags = fields.get("flags", "").split()
-    vectors = ("AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags
-               else None)
-    details = [f"family {fields['cpu family']} model {fields['model']}"
-               if "cpu family" in fields and "model" in fields else None, vectors]
-    details = [d for d in details if d]
+    if "avx512f" in flags:
+        details.append("AVX-512")
+    elif "avx2" in flags:
+        details.append("AVX2")
     return f"{name} ({', '.join(details)})" if details else name
 
 

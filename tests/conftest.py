@@ -14,6 +14,15 @@ about twice as fast as the default one. The defaults themselves are pinned in
 test_classifier and trained in test_sequence_workflows; the front-end has tests of
 its own."""
 
+TINY_NETWORK = dict(cell_type="lstm", units=3, n_layers=1, bidirectional=False,
+                    pooling="max", dense_units=None, dropout=0.0, recurrent_dropout=0.0,
+                    spatial_dropout=0.0, l2=0.0, embedding_dim=None, embedding_l2=0.0,
+                    conv_filters=None, conv_kernel_size=5, conv_stride=1,
+                    conv_downsampling="stride", conv_shortcut=False)
+"""Every parameter ``build_network`` reads, for tests that build networks directly: a
+one-direction LSTM of 3 units, max over time, no front-end (tests override what they
+vary)."""
+
 
 def ordered_sequences(n_samples=48, n_timesteps=8, n_features=2, seed=0):
     """Tiny data whose label depends on order: does the last feature's peak come

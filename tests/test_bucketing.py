@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-from conftest import ONE_DIRECTION
+from conftest import ONE_DIRECTION, TINY_NETWORK
 
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
 from sklearn_rnn._network import build_network
@@ -73,11 +73,8 @@ def test_a_batch_trains_the_same_however_much_it_is_padded(cell_type, conv_filte
     # One training step on the same two sequences, padded to 6 or to 15 steps,
     # leaves identical weights: loss and gradients ignore the padding (with the
     # front-end: its batch statistics too).
-    params = dict(cell_type=cell_type, units=3, n_layers=1, bidirectional=True,
-                  pooling="max", dense_units=None, dropout=0.0, recurrent_dropout=0.0,
-                  spatial_dropout=0.0, l2=0.0, embedding_dim=None, embedding_l2=0.0,
-                  conv_filters=conv_filters, conv_kernel_size=3, conv_stride=(2, 1),
-                  conv_downsampling="stride", conv_shortcut=False)
+    params = dict(TINY_NETWORK, cell_type=cell_type, bidirectional=True,
+                  conv_filters=conv_filters, conv_kernel_size=3, conv_stride=(2, 1))
     meta = dict(n_features=2, n_outputs=2, vocab_size=None, mask_value=PAD,
                 pool_in_loop=True)
     X = padded([4, 6], seed=3)

@@ -4,6 +4,7 @@ inside their loop, and the masked convolutional block of the front-end."""
 import keras
 import numpy as np
 import pytest
+from conftest import TINY_NETWORK
 
 from sklearn_rnn._layers import FirstDifferences, MaskedConvBlock, PooledLSTM, SequenceLength
 from sklearn_rnn._network import (
@@ -16,11 +17,7 @@ from sklearn_rnn._network import (
 
 pytestmark = pytest.mark.fast
 
-NETWORK = dict(cell_type="lstm", units=3, n_layers=1, bidirectional=False, pooling="max",
-               dense_units=None, dropout=0.0, recurrent_dropout=0.0, spatial_dropout=0.0,
-               l2=0.0, embedding_dim=None, embedding_l2=0.0,
-               conv_filters=None, conv_kernel_size=5, conv_stride=1,
-               conv_downsampling="stride", conv_shortcut=False)
+NETWORK = TINY_NETWORK
 PAD = -1e9
 
 

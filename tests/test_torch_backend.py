@@ -29,16 +29,11 @@ if __name__ != "__main__":
                     allow_module_level=True)
 
 import keras  # noqa: E402
+from conftest import TINY_NETWORK  # noqa: E402
 
 PAD_VALUE = -1e9
 N_CLASSES = 3
-BASE = {
-    "cell_type": "lstm", "units": 3, "n_layers": 1, "bidirectional": True,
-    "pooling": "max", "dense_units": None, "dropout": 0.0, "recurrent_dropout": 0.0,
-    "spatial_dropout": 0.0, "l2": 0.0, "embedding_dim": None, "embedding_l2": 0.0,
-    "conv_filters": None, "conv_kernel_size": 5, "conv_stride": 1,
-    "conv_downsampling": "stride", "conv_shortcut": False,
-}
+BASE = {**TINY_NETWORK, "bidirectional": True}
 CONV = {"conv_filters": (4, 4), "conv_kernel_size": (5, 3), "conv_stride": (2, 1)}
 
 # name: (network params, input kind, pool inside the loop)
