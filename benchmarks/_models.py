@@ -10,12 +10,12 @@ them see the same input.
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklearn_rnn._parameters import AUTO_AUGMENTATION, AUTO_AUGMENTATION_WITH_DIFFERENCES
-from sklearn_rnn.augmentation import SequenceAugmenter
+from sklearn_rnn.augmentation import SequenceAugmenter, _shift_in_time
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler
 from sklearn_rnn.schedules import ReduceOnPlateau
 
@@ -322,6 +322,11 @@ RNN_PRESETS = {
         "(conv_downsampling='average'): the same lengths, but a one-step shift of the "
         "input no longer changes which steps are read",
         conv_downsampling="average"),
+    "rnn_shift_averaged": ModelSpec(
+        "rnn_shift_averaged", lambda seed, epochs=None: _shift_averaged(seed, epochs),
+        True, "rnn", "the package defaults, each test series predicted 9 times, shifted "
+        "by -4 to 4 steps as the augmentation shifts training series, and the "
+        "probabilities averaged (test-time augmentation)", {"max_shift": 4}),
     "rnn_augment_shift": rnn_spec(
         "rnn_augment_shift", "the package defaults training on augmented batches: half "
         "of each batch shifted in time by up to 12 steps",
@@ -367,6 +372,41 @@ RNN_PRESETS["rnn_padded"] = ModelSpec(
     "the package defaults on series padded at the end with 0 to the longest training "
     "series (SequencePadder, as for MiniRocket) instead of masked: the network sees "
     "where each series ends")
+
+
+class ShiftAveraged(ClassifierMixin, BaseEstimator):
+    """``estimator``'s probabilities averaged over copies of each series shifted
+    by ``-max_shift .. max_shift`` steps (the vacated steps repeat the edge step,
+    as :class:`~sklearn_rnn.augmentation.SequenceAugmenter` shifts): test-time
+    augmentation. The fit is ``estimator``'s own."""
+
+    def __init__(self, estimator, max_shift=4):
+        self.estimator = estimator
+        self.max_shift = max_shift
+
+    def fit(self, X, y):
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def predict_proba(self, X):
+        def shifted(shift):
+            series = [_shift_in_time(x, shift) for x in X]
+            return series if isinstance(X, list) else np.stack(series)
+
+        return np.mean([self.estimator_.predict_proba(shifted(shift))
+                        for shift in range(-self.max_shift, self.max_shift + 1)], axis=0)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def _shift_averaged(seed, epochs=None):
+    from sklearn_rnn import RNNSequenceClassifier
+
+    kwargs = {} if epochs is None else {"epochs": epochs}
+    return make_pipeline(SequenceScaler(), ShiftAveraged(
+        RNNSequenceClassifier(random_state=seed, **kwargs), max_shift=4))
 
 
 # ------------------------------------------------------- the network by hand

@@ -228,6 +228,12 @@ def _time_shift(x, max_shift, step, rng):
         max_shift = int(round(max_shift * len(x)))
     max_steps = int(round(max_shift / step))
     shift = step * int(rng.integers(-max_steps, max_steps + 1))
+    return _shift_in_time(x, shift)
+
+
+def _shift_in_time(x, shift):
+    """``x`` (steps first) moved ``shift`` steps later (earlier when negative);
+    the vacated steps repeat the edge step. Shifts are clipped to the length."""
     shift = int(np.clip(shift, 1 - len(x), len(x) - 1))
     if shift == 0:
         return x

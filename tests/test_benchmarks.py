@@ -422,6 +422,7 @@ def test_every_defaults_candidate_and_preset_is_a_valid_setting():
 
     for spec in [*candidate_specs(list(CANDIDATES)), *RNN_PRESETS.values()]:
         final = spec.make(0)[-1]
+        final = getattr(final, "estimator", final)
         for _, clf in getattr(final, "estimators", [("", final)]):
             clf._validate_params()
             resolve_conv_stride(resolve_conv_filters(clf.conv_filters, tokens=False),
@@ -434,6 +435,33 @@ def test_ensemble_preset_members_never_share_a_seed_across_benchmark_seeds():
     seeds = [[clf.random_state for _, clf in RNN_PRESETS["rnn_ensemble5"].make(s)[-1].estimators]
              for s in range(3)]
     assert seeds == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14]]
+
+
+def test_shift_averaged_predictions_average_the_shifted_copies():
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    from benchmarks._models import ShiftAveraged
+
+    class FirstStep(ClassifierMixin, BaseEstimator):
+        """P(class 1) is the series' first value, so shifts change it."""
+
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict_proba(self, X):
+            first = np.array([x[0, 0] for x in X])
+            return np.stack([1 - first, first], axis=1)
+
+    X = np.array([[[0.0], [0.3], [0.6], [0.9]], [[0.9], [0.6], [0.3], [0.0]]])
+    y = np.array([0, 1])
+    plain = ShiftAveraged(FirstStep(), max_shift=0).fit(X, y)
+    np.testing.assert_allclose(plain.predict_proba(X)[:, 1], [0.0, 0.9])
+    # shifts -1, 0, 1: the first step reads x[1], x[0], x[0] (the edge repeats)
+    averaged = ShiftAveraged(FirstStep(), max_shift=1).fit(X, y)
+    np.testing.assert_allclose(averaged.predict_proba(X)[:, 1], [0.1, 0.8])
+    np.testing.assert_allclose(averaged.predict_proba(list(X))[:, 1], [0.1, 0.8])
+    assert averaged.predict(X).tolist() == [0, 1]
 
 
 def test_mixed_ensemble_preset_alternates_member_settings():
