@@ -99,12 +99,19 @@ def rnn_ensemble_spec(name, description, n_members, member_params=None, **params
     return ModelSpec(name, make, True, "rnn", description, recorded)
 
 
+EARLIER_NETWORK = {"differences": False, "conv_downsampling": "stride"}
+"""The classifier's network before sklearn_rnn 0.2.0 made the step-to-step changes
+(``differences``) and the averaged windows (``conv_downsampling="average"``) its
+defaults: what the hand-written peers of the speed benchmarks build, and what the
+presets of results measured before then pin, so that their commands keep reproducing
+them."""
+
 PLATEAU_10_30 = {"lr_schedule": ReduceOnPlateau(patience=10), "n_iter_no_change": 30,
-                 "differences": False}
+                 **EARLIER_NETWORK}
 """The defaults' schedule before sklearn_rnn 0.2.0 made it more patient: the learning rate
 halved after 10 epochs without improvement of the training loss, training stopped after
-30, and without the step-to-step changes as input (``differences=False``), which became
-the default later in 0.2.0. The presets of the README's tables
+30, on the network of that time (``EARLIER_NETWORK``: strided blocks, without the
+step-to-step changes as input). The presets of the README's tables
 (``rnn_previous_defaults``, ``rnn_no_augmentation``, ``rnn_accurate``, the ensembles of
 ``ensemble_full.md`` and ``ensemble_mixed.md``) keep it, so that their commands still
 reproduce those results. The screening presets described as "the package defaults with
@@ -118,7 +125,7 @@ NO_FRONT_END = {"conv_filters": None, "differences": False, "lr_schedule": None,
 recipe (with ``tol=None``: the package defaults before the front-end)."""
 
 ACCURATE = {"conv_filters": (128, 128, 128), "units": 128, "epochs": 600,
-            "differences": False,
+            **EARLIER_NETWORK,
             "lr_schedule": ReduceOnPlateau(patience=10), "n_iter_no_change": 50}
 """The wide network: the defaults with their previous schedule (halve after 10
 epochs), twice as wide and trained up to twice as long (``accurate_wide`` in
@@ -147,8 +154,7 @@ RNN_PRESETS = {
         "rnn_without_differences", "the package defaults without the step-to-step "
         "changes as input (differences=False), so with the augmentation's jitter, and "
         "with strided convolutions (conv_downsampling='stride'): the defaults of "
-        "sklearn_rnn 0.2.0 before the changes", differences=False,
-        conv_downsampling="stride"),
+        "sklearn_rnn 0.2.0 before the changes", **EARLIER_NETWORK),
     "rnn_previous_defaults": rnn_spec(
         "rnn_previous_defaults", "the package defaults with the schedule they had until "
         "the patient plateau: the learning rate halved after 10 epochs without "
@@ -224,8 +230,9 @@ RNN_PRESETS = {
     "rnn_wide": rnn_spec(
         "rnn_wide", "the package defaults twice as wide: 128 filters per front-end "
         "block and 128 units (rnn_accurate's network with the defaults' schedule and "
-        "300 epochs), without the step-to-step changes as input (differences=False), "
-        "as measured", conv_filters=128, units=128, differences=False),
+        "300 epochs), without the step-to-step changes as input (differences=False) "
+        "and with strided blocks (conv_downsampling='stride'), as measured",
+        conv_filters=128, units=128, **EARLIER_NETWORK),
     "rnn_first_differences_jitter": rnn_spec(
         "rnn_first_differences_jitter", "the package defaults with each feature's "
         "step-to-step change appended inside the network, after the augmentation "

@@ -5,7 +5,8 @@ Run from the repository root::
     python -m benchmarks fit_profile                # 5 rounds, about 3 minutes
     python -m benchmarks fit_profile --epochs 1 --rounds 3
 
-One ``RNNSequenceClassifier`` fit (the defaults; 512 random series x 300 steps x 1
+One ``RNNSequenceClassifier`` fit (the defaults' network as sklearn_rnn 0.2.0
+first shipped it, strided and without the step-to-step changes; 512 random series x 300 steps x 1
 feature, batch 32, a constant learning rate) per fresh interpreter, split into:
 building and compiling the network, tracing the train step (the Python time spent
 inside ``train_step``, which runs only while TensorFlow traces it), and the rest of
@@ -43,6 +44,8 @@ def worker(spec):
     import sklearn_rnn._classifier  # noqa: F401
     from sklearn_rnn import RNNSequenceClassifier, _base
 
+    from ._models import EARLIER_NETWORK
+
     keras.utils.set_random_seed(0)
     if spec["variant"] == "traced twice":
         _base.build_loss_and_metrics = lambda model, y: None
@@ -66,7 +69,7 @@ def worker(spec):
     y = rng.integers(0, 4, N_SERIES)
     clf = RNNSequenceClassifier(epochs=spec["epochs"], batch_size=BATCH_SIZE,
                                 lr_schedule=None, tol=None, augmentation=None,
-                                differences=False, random_state=0)
+                                **EARLIER_NETWORK, random_state=0)
     busy = wait_until_quiet() if spec.get("wait_until_quiet", True) else 0.0
     start = time.perf_counter()
     clf.fit(X, y)

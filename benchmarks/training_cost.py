@@ -5,12 +5,14 @@ Run from the repository root::
     python -m benchmarks training_cost --quick     # about 10 minutes
     python -m benchmarks training_cost             # every scenario, more rounds
 
-The network is the package's default without the step-to-step changes (which the
-hand-written peers do not have): three convolutional blocks (64 filters,
+The network is the package's default without the step-to-step changes and with
+strided convolutions (``differences=False, conv_downsampling="stride"``, the
+defaults' network before sklearn_rnn 0.2.0 changed both, which the hand-written
+peers build): three convolutional blocks (64 filters,
 kernels 8/5/3, strides 2/2/1, batch normalisation, ReLU), a bidirectional
 LSTM(64) whose outputs are max-pooled over time, a softmax. Every contestant
 trains it with Adam at a constant learning rate of 1e-3 for every epoch (the
-package with ``lr_schedule=None, tol=None, augmentation=None, differences=False``, so
+package with ``lr_schedule=None, tol=None, augmentation=None``, so
 that the hand-written loops do the same work):
 
 ``ours`` / ``ours_jax`` / ``ours_torch``
@@ -157,8 +159,10 @@ def _clock_every_keras_fit(clock):
 def train_ours(X, y, batch_size, epochs, clock):
     from sklearn_rnn import RNNSequenceClassifier
 
+    from ._models import EARLIER_NETWORK
+
     clf = RNNSequenceClassifier(batch_size=batch_size, epochs=epochs, lr_schedule=None,
-                                tol=None, augmentation=None, differences=False,
+                                tol=None, augmentation=None, **EARLIER_NETWORK,
                                 learning_rate=LEARNING_RATE, random_state=0)
     with _clock_every_keras_fit(clock):
         clf.fit(X, y)

@@ -7,10 +7,13 @@ import textwrap
 
 NETWORK_PARAMETERS_DOC = """\
     cell_type : {"lstm", "gru", "simple_rnn"}, default="lstm"
-        Recurrent cell. ``"gru"`` has a quarter fewer weights per unit and scored
-        within the seeds' spread of the LSTM with the other defaults (ArrowHead
-        0.813 ± 0.020 against 0.796 ± 0.036, PickupGestureWiimoteZ 0.807 ± 0.031
-        against 0.813 ± 0.012; ``benchmarks/results/cell_shortcut_patient_screen.md``).
+        Recurrent cell. ``"gru"`` has a quarter fewer weights per unit. With the
+        classifier's other defaults it scored ArrowHead 0.838 ± 0.007 against
+        0.851 ± 0.030 for the LSTM and PickupGestureWiimoteZ 0.733 ± 0.012
+        against 0.780 ± 0.020 (3 seeds,
+        ``benchmarks/results/front_end_today_screen.md``); before the step-to-step
+        changes and the averaged windows it was within the seeds' spread of the
+        LSTM (``cell_shortcut_patient_screen.md``).
     units : int, default=64
         Units per recurrent layer (per direction when bidirectional).
     n_layers : int, default=1
@@ -45,19 +48,21 @@ NETWORK_PARAMETERS_DOC = """\
         (``benchmarks/results/text_task.md``). ``conv_filters_`` holds what was
         used.
         On long series with few samples the front-end is where the accuracy is
-        (ArrowHead, OSULeaf: ``benchmarks/results/accuracy_full.md``); a block needs
+        (ArrowHead 0.859 against 0.560 without it, OSULeaf 0.978 against 0.569:
+        the documentation's page "Should I use an RNN here?"); a block needs
         enough updates for its batch statistics (with 100 epochs of two batches it
         predicted one class on ArrowHead and GunPoint,
         ``benchmarks/results/defaults_front_end_screen.md``), hence the default
         ``batch_size="auto"``. Masks are respected: the convolution reads padded
         steps as zeros, batch statistics skip them, and padding never changes a
-        prediction. Where the target is the order of a few short events, the
-        strides blur them: on the synthetic imbalanced task of the benchmarks the
-        classifier's defaults without augmentation reached a balanced accuracy of
-        0.61 against 0.91 with ``conv_filters=None``; with the default
-        augmentation, the step-to-step changes and the averaged windows they reach
-        0.911 against 0.874 for the network without the front-end (one seed, 100
-        epochs, ``benchmarks/results/accuracy_quick.md``).
+        prediction. Where the target is the order of a few short events, strides
+        can blur them: on the synthetic imbalanced task of the benchmarks the
+        classifier's defaults reach a balanced accuracy of 0.911 against 0.874
+        for the network without the front-end (one seed, 100 epochs,
+        ``benchmarks/results/accuracy_quick.md``); before the default
+        augmentation, the step-to-step changes and the averaged windows, the
+        strided front-end cost there (0.59 against 0.76 with stride 1,
+        ``benchmarks/results/stride_screen.md``).
     conv_kernel_size : int or tuple of int, default=(8, 5, 3)
         Kernel size of each block (an int: every block).
     conv_stride : int, tuple of int or "auto", default=(2, 2, 1)

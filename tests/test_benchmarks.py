@@ -29,6 +29,7 @@ from benchmarks.accuracy import (  # noqa: E402
     run_benchmark,
     summary_markdown,
 )
+from sklearn_rnn import RNNSequenceClassifier  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -462,6 +463,43 @@ def test_shift_averaged_predictions_average_the_shifted_copies():
     np.testing.assert_allclose(averaged.predict_proba(X)[:, 1], [0.1, 0.8])
     np.testing.assert_allclose(averaged.predict_proba(list(X))[:, 1], [0.1, 0.8])
     assert averaged.predict(X).tolist() == [0, 1]
+
+
+def test_presets_of_earlier_results_build_the_earlier_network():
+    """Results measured before the step-to-step changes and the averaged windows
+    became the defaults are reproduced only by the network of that time."""
+    from benchmarks._models import RNN_PRESETS
+
+    for name in ("rnn_previous_defaults", "rnn_no_augmentation", "rnn_accurate",
+                 "rnn_ensemble5", "rnn_ensemble5_mixed", "rnn_wide",
+                 "rnn_without_differences"):
+        final = RNN_PRESETS[name].make(0)[-1]
+        for _, clf in getattr(final, "estimators", [("", final)]):
+            assert (clf.differences, clf.conv_downsampling) == (False, "stride"), name
+    assert RNN_PRESETS["rnn_default"].make(0)[-1].get_params() == \
+        RNNSequenceClassifier(random_state=0).get_params()
+
+
+def test_the_speed_benchmarks_fit_the_network_the_hand_written_peers_build(monkeypatch):
+    """The peers convolve with strides and have no step-to-step changes."""
+    from benchmarks import fit_profile, training_cost
+
+    class Built(Exception):
+        pass
+
+    def fit(self, X, y, **kwargs):
+        raise Built(self.get_params())
+
+    monkeypatch.setattr(RNNSequenceClassifier, "fit", fit)
+    X, y = np.zeros((8, 12, 1), np.float32), np.arange(8) % 2
+    with pytest.raises(Built) as built:
+        training_cost.train_ours(X, y, 4, 1, clock=None)
+    assert (built.value.args[0]["differences"],
+            built.value.args[0]["conv_downsampling"]) == (False, "stride")
+    with pytest.raises(Built) as built:
+        fit_profile.worker({"variant": "package", "epochs": 1, "wait_until_quiet": False})
+    assert (built.value.args[0]["differences"],
+            built.value.args[0]["conv_downsampling"]) == (False, "stride")
 
 
 def test_mixed_ensemble_preset_alternates_member_settings():
