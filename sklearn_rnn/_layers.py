@@ -10,9 +10,17 @@ from keras.src.backend import rnn as backend_rnn
 POOLS = ("max", "mean")
 
 
+def _zero_where_empty(pooled, mask):
+    """``pooled`` with 0 for each sequence whose ``mask`` has no valid step, whose
+    maximum would otherwise be the -1e30 that stands for "no step yet"."""
+    any_valid = ops.any(ops.cast(mask, "bool"), axis=1, keepdims=True)
+    return ops.where(any_valid, pooled, ops.zeros_like(pooled))
+
+
 @keras.saving.register_keras_serializable(package="sklearn_rnn")
 class MaskedGlobalMaxPooling1D(keras.layers.Layer):
-    """Max over time that ignores masked timesteps.
+    """Max over time that ignores masked timesteps; 0 for a sequence without any
+    valid step (an empty document of padding tokens).
 
     ``keras.layers.GlobalMaxPooling1D`` ignores the mask, so padding would take
     part in the maximum.
@@ -23,10 +31,11 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
-        if mask is not None:
-            valid = ops.expand_dims(ops.cast(mask, "bool"), axis=-1)
-            inputs = ops.where(valid, inputs, ops.full_like(inputs, -1e30))
-        return ops.max(inputs, axis=1)
+        if mask is None:
+            return ops.max(inputs, axis=1)
+        valid = ops.expand_dims(ops.cast(mask, "bool"), axis=-1)
+        pooled = ops.max(ops.where(valid, inputs, ops.full_like(inputs, -1e30)), axis=1)
+        return _zero_where_empty(pooled, mask)
 
     def compute_mask(self, inputs, mask=None):
         return None
@@ -173,6 +182,8 @@ class _PooledOverTime:
         )
         if self.pool == "max":
             result = states[n_cell_states]
+            if mask is not None:
+                result = _zero_where_empty(result, mask)
         else:
             result = states[n_cell_states] / ops.maximum(states[n_cell_states + 1], 1.0)
         return result, result, states[:n_cell_states]

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from conftest import TINY_NETWORK
 
-from sklearn_rnn._layers import FirstDifferences, MaskedConvBlock, PooledLSTM, SequenceLength
+from sklearn_rnn._layers import (
+    FirstDifferences,
+    MaskedConvBlock,
+    MaskedGlobalMaxPooling1D,
+    PooledLSTM,
+    SequenceLength,
+)
 from sklearn_rnn._network import (
     AUTO_STRIDE_MIN_STEPS,
     auto_conv_stride,
@@ -46,6 +52,25 @@ def test_pooling_in_the_loop_equals_a_pooling_layer(cell_type, pooling, bidirect
     X = padded_batch() if mask_value is not None else padded_batch().clip(-5, 5)
     np.testing.assert_allclose(in_loop.predict_on_batch(X), separate.predict_on_batch(X),
                                rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("layer", [
+    lambda: MaskedGlobalMaxPooling1D(),
+    lambda: PooledLSTM(3, pool="max"),
+    lambda: PooledLSTM(3, pool="mean"),
+])
+def test_a_sequence_without_valid_steps_pools_to_zero(layer):
+    # An empty document is a row of padding tokens: its maximum over no step was
+    # -1e30, which gave probabilities of exactly 0 and 1 and overflowed training.
+    layer = layer()
+    x = padded_batch()
+    if isinstance(layer, MaskedGlobalMaxPooling1D):
+        x = x[:, :, :1].repeat(3, axis=2)
+    mask = x[:, :, 0] != PAD
+    mask[1] = False
+    out = keras.ops.convert_to_numpy(layer(x, mask=mask))
+    np.testing.assert_array_equal(out[1], 0.0)
+    assert np.all(np.abs(out[[0, 2, 3]]) < 10) and np.all(out[[0, 2, 3]] != 0)
 
 
 def test_pooled_layer_with_constant_weights_gives_exact_numbers():

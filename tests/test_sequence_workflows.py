@@ -130,6 +130,18 @@ def test_text_pipeline_learns_a_small_text_task():
     assert pipe.score(texts, labels) >= 0.95
 
 
+def test_empty_documents_train_and_get_one_prediction_that_is_not_certain():
+    # An empty document is a row of padding tokens. Pooled over no step it read
+    # -1e30: probabilities of exactly 0 and 1, and a fit that diverged (seed 3).
+    texts, labels = text_task(n_repeats=1)
+    pipe = make_pipeline(TextSequenceVectorizer(), RNNSequenceClassifier(
+        embedding_dim=4, units=4, epochs=1, random_state=3))
+    pipe.fit([*texts, "!!!"], [*labels, "pos"])
+    proba = pipe.predict_proba(["", "!!!", "great film"])
+    assert np.all((proba > 0) & (proba < 1))
+    np.testing.assert_array_equal(proba[0], proba[1])
+
+
 def test_text_pipeline_in_grid_search():
     texts, labels = text_task(n_repeats=2)
     search = GridSearchCV(
