@@ -93,8 +93,12 @@ SHARED_PARAMETER_CONSTRAINTS = {
 def store_parameters(estimator, arguments):
     """Set each ``__init__`` argument (``locals()`` of ``__init__``) as an attribute
     of the same name, and the routed ``**kwargs`` as given, as scikit-learn
-    estimators do: nothing is checked or changed before ``fit``."""
+    estimators do: nothing is checked or changed before ``fit``. The names of the
+    ``**kwargs`` are kept, so that ``get_params`` (and so ``clone``) keeps a
+    misspelt one for ``fit`` to reject."""
     for name, value in arguments.items():
         if name not in ("self", "kwargs", "__class__"):
             setattr(estimator, name, value)
-    vars(estimator).update(arguments.get("kwargs", {}))
+    keywords = arguments.get("kwargs", {})
+    vars(estimator).update(keywords)
+    estimator._keyword_arguments = tuple(keywords)

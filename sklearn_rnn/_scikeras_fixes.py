@@ -29,7 +29,9 @@ and none of fixes 2 and 6.
    network's ``(n_samples, n_classes)`` output as it is.
 7. ``get_params`` lists every public attribute as a parameter (including anything
    set after ``__init__``). -> parameters come from the ``__init__`` signature, as
-   in scikit-learn, plus the routed ``optimizer__*`` arguments.
+   in scikit-learn, plus the other keyword arguments (the routed ``optimizer__*``
+   ones, and misspelt names, so that ``clone`` keeps them and ``fit`` rejects them
+   in the copy too).
 
 Keras' ``validation_split`` (the last rows, unshuffled and unstratified) is never
 used: early stopping makes its own split.
@@ -135,10 +137,12 @@ class SequenceWrapperFixes:
 
     def get_params(self, deep=True):
         params = BaseEstimator.get_params(self, deep=deep)
+        given = getattr(self, "_keyword_arguments", ())
         params.update(
             (key, value)
             for key, value in vars(self).items()
-            if any(key.startswith(prefix + "__") for prefix in self._routing_prefixes)
+            if key in given
+            or any(key.startswith(prefix + "__") for prefix in self._routing_prefixes)
         )
         return params
 

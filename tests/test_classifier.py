@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import ONE_DIRECTION, ordered_sequences
 from sklearn.base import clone
+from sklearn.model_selection import cross_val_score
 
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
 from sklearn_rnn._parameters import auto_batch_size
@@ -279,6 +280,17 @@ def test_bad_parameters_raise_naming_the_parameter(params, message, data3d):
     X, y = data3d
     with pytest.raises(ValueError, match=message):
         tiny(**params).fit(X, y)
+
+
+def test_a_misspelt_parameter_survives_clone_so_model_selection_rejects_it(data3d):
+    # clone dropped the name, so every fold of a search trained with the default.
+    X, y = data3d
+    clf = tiny(unit=3)
+    assert clone(clf).get_params()["unit"] == 3
+    with pytest.raises(ValueError, match="Did you mean 'units'"):
+        clone(clf).fit(X, y)
+    with pytest.raises(ValueError, match="Did you mean 'units'"):
+        cross_val_score(clf, X, y, cv=2, error_score="raise")
 
 
 def test_bad_y_raises(data3d):
