@@ -33,6 +33,13 @@ and none of fixes 2 and 6.
    ones, and misspelt names, so that ``clone`` keeps them and ``fit`` rejects them
    in the copy too).
 
+8. ``score`` checks ``y`` against the dtype of the labels seen at fit (a pandas
+   Series of the same string labels, or int64 labels after a fit on int32, are
+   rejected as unsafe to cast), indexes ``X`` with a boolean mask when
+   ``sample_weight`` is given (a list of sequences raises ``TypeError``), and
+   raises ``AttributeError`` instead of ``NotFittedError`` before ``fit``.
+   -> ``score`` is scikit-learn's: the metric of the predictions.
+
 Keras' ``validation_split`` (the last rows, unshuffled and unstratified) is never
 used: early stopping makes its own split.
 
@@ -50,7 +57,7 @@ import numpy as np
 from scikeras.wrappers import BaseWrapper, KerasClassifier, KerasRegressor
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import ClassifierTags, RegressorTags
+from sklearn.utils import ClassifierTags, RegressorTags, column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._compiled_predict import bulk_step, predict_batch
@@ -164,14 +171,40 @@ class SequenceWrapperFixes:
 
     # Fix 5 -----------------------------------------------------------------
     def _predict_raw(self, X, **kwargs):
+        self._check_fitted()
+        outputs = self._predict_network(self._check_sequences(X, reset=False))
+        release_graphs_with_model(self.model_, ("predict_function",))
+        return outputs
+
+    def _check_fitted(self):
         if not self.initialized_:
             raise NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
                 "before using this estimator."
             )
-        outputs = self._predict_network(self._check_sequences(X, reset=False))
-        release_graphs_with_model(self.model_, ("predict_function",))
-        return outputs
+
+    # Fix 8 -----------------------------------------------------------------
+    def score(self, X, y, sample_weight=None):
+        """The accuracy (classifier) or the coefficient of determination R^2
+        (regressor) of ``predict(X)`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, in any form ``predict`` accepts.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels or targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights.
+
+        Returns
+        -------
+        score : float
+        """
+        self._check_fitted()
+        if sample_weight is not None:
+            sample_weight = column_or_1d(sample_weight)
+        return self.scorer(y, self.predict(X), sample_weight=sample_weight)
 
 
 class _SklearnTagsTail:

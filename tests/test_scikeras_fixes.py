@@ -14,6 +14,7 @@ import pytest
 from conftest import ONE_DIRECTION, ordered_sequences
 from scikeras.wrappers import KerasClassifier, KerasRegressor
 from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold, check_cv
 
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
@@ -167,6 +168,27 @@ def test_get_params_lists_only_constructor_parameters(data3d):
     assert "not_a_parameter" not in params
     assert params["optimizer__momentum"] == 0.9
     assert clone(clf).get_params()["optimizer__momentum"] == 0.9
+
+
+def test_score_takes_labels_and_sequences_in_any_form_predict_does(plain_fitted, fitted):
+    plain = plain_fitted
+    fixed, X, y = fitted
+    with pytest.raises(ValueError, match="not safe"):  # the defect: int64 after int32
+        clone(plain).fit(X, y.astype(np.int32)).score(X, y.astype(np.int64))
+    with pytest.raises(TypeError):  # the defect: lists cannot be masked
+        plain.score(list(X), y, sample_weight=np.ones(len(y)))
+    with pytest.raises(AttributeError):  # the defect: not NotFittedError
+        plain_classifier().score(X, y)
+
+    expected = np.mean(fixed.predict(X) == y)
+    on_int32 = clone(fixed).fit(X, y.astype(np.int32))
+    assert on_int32.score(X, y) == pytest.approx(np.mean(on_int32.predict(X) == y))
+    assert fixed.score(list(X), y, sample_weight=np.ones(len(y))) == pytest.approx(expected)
+    weights = (y == y[0]).astype(float)
+    assert fixed.score(X, y, sample_weight=weights) == pytest.approx(
+        np.mean(fixed.predict(X)[y == y[0]] == y[0]))
+    with pytest.raises(NotFittedError):
+        RNNSequenceClassifier().score(X, y)
 
 
 # KerasRegressor: its versions of fixes 1, 4, 5 and 7 (fix 2 does not apply) -----
