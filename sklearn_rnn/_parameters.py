@@ -66,7 +66,7 @@ SHARED_PARAMETER_CONSTRAINTS = {
     "embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
     "vocab_size": [None, Interval(Integral, 2, None, closed="left")],
     "embedding_l2": [Interval(Real, 0, None, closed="left")],
-    "mask_value": [None, Real],
+    "mask_value": [None, Interval(Real, None, None, closed="neither")],
     "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
     "weight_decay": [None, Interval(Real, 0, None, closed="left")],

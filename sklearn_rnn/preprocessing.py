@@ -78,7 +78,8 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         Timesteps whose features all equal this value are padding: they are
         ignored by ``fit`` and returned unchanged by ``transform`` and
         ``inverse_transform``. Use the classifier's ``mask_value`` with the same
-        value.
+        value. A finite number: NaN never equals itself (series padded with NaN
+        can be passed as a list of their valid steps instead).
     per_sequence : bool, default=False
         Standardise each sequence (each of its features) with its own mean and
         standard deviation over its valid steps, instead of statistics learned at
@@ -140,7 +141,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     _parameter_constraints = {
         "with_mean": ["boolean"],
         "with_std": ["boolean"],
-        "mask_value": [None, Real],
+        "mask_value": [None, Interval(Real, None, None, closed="neither")],
         "per_sequence": ["boolean"],
         "append_level_and_scale": ["boolean"],
     }

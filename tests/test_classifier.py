@@ -273,6 +273,8 @@ def test_bad_X_raises_before_training(X, message):
         ({"dropout": 1.0}, "'dropout' parameter"),
         ({"optimizer": "adagrad"}, "'optimizer' parameter"),
         ({"unit": 3}, "Did you mean 'units'"),
+        # NaN never equals itself: it masked nothing, and ragged padding of NaN diverged
+        ({"mask_value": np.nan}, "'mask_value' parameter"),
         ({"vocab_size": 10}, "needs embedding_dim"),
     ],
 )

@@ -234,6 +234,7 @@ def test_invalid_sequences_raise_value_error(transformer, X, match):
     "transformer, param",
     [
         (SequenceScaler(mask_value="pad"), "mask_value"),
+        (SequenceScaler(mask_value=np.nan), "mask_value"),
         (SequencePadder(maxlen=0), "maxlen"),
         (SequencePadder(padding="middle"), "padding"),
         (TextSequenceVectorizer(max_features=0), "max_features"),
