@@ -223,3 +223,19 @@ def test_other_minor_version_and_unrecorded_version_load(small_fitted, monkeypat
     if major != "0":
         with pytest.raises(ValueError, match="saved by sklearn_rnn 0.1.0"):
             checked_state(state, "RNNSequenceClassifier")
+
+
+@pytest.mark.parametrize("mask_value", [None, -5.0])
+def test_the_saved_network_reads_ragged_input_padded_as_the_guide_says(tmp_path, mask_value):
+    """persistence.rst: ragged input padded at the end with mask_value, or -1e9."""
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(n, 2)).astype("float32") for n in rng.integers(4, 12, size=16)]
+    y = np.arange(16) % 2
+    clf = RNNSequenceClassifier(units=3, epochs=1, random_state=0, mask_value=mask_value,
+                                conv_filters=None).fit(X, y)
+    clf.model_.save(tmp_path / "network.keras")
+    network = keras.models.load_model(tmp_path / "network.keras")
+    padded = keras.utils.pad_sequences(X, dtype="float32", padding="post",
+                                       value=-1e9 if mask_value is None else mask_value)
+    np.testing.assert_allclose(network.predict(padded, verbose=0), clf.predict_proba(X),
+                               atol=1e-6)
