@@ -261,6 +261,16 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
                 )
         return y
 
+    def _check_warm_start_target(self, y):
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"warm_start=True continues training the fitted network, whose outputs "
+                f"are the classes {self.classes_.tolist()}; y has labels "
+                f"{unknown.tolist()} it cannot predict. Fit with warm_start=False to "
+                "train a network for these classes."
+            )
+
     def _n_outputs(self, meta):
         return meta["n_classes_"]
 

@@ -6,7 +6,8 @@ and predicts on.
 
 :class:`SequenceInputMixin` expects from the estimator its parameters, the
 scikeras ``_validate_params`` / ``_get_param_names`` and ``initialized_``, and
-``_check_target(y, **options)`` from the classifier or the regressor.
+``_check_target(y, **options)`` and ``_check_warm_start_target(y)`` from the
+classifier or the regressor.
 """
 
 import difflib
@@ -92,6 +93,7 @@ class SequenceInputMixin:
                 raise ValueError("sample_weight must be finite and non-negative.")
         if self.warm_start and self.initialized_ and not getattr(self, "_partial", False):
             self._check_sequences(seqs, reset=False)
+            self._check_warm_start_target(y)
         schedule = resolve_schedule(self.lr_schedule)
         if hasattr(schedule, "check"):  # the package's schedules; an object of your own may not
             schedule.check(self.learning_rate)

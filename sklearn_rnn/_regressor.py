@@ -248,6 +248,16 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
             ) from None
         return y
 
+    def _check_warm_start_target(self, y):
+        n_targets = 1 if y.ndim == 1 else y.shape[1]
+        if n_targets != self.target_encoder_.n_outputs_:
+            raise ValueError(
+                f"warm_start=True continues training the fitted network, which has "
+                f"{self.target_encoder_.n_outputs_} output(s); y has {n_targets} "
+                "target(s) per sequence. Fit with warm_start=False to train a new "
+                "network."
+            )
+
     def _n_outputs(self, meta):
         return meta["n_outputs_"]
 

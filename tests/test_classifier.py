@@ -188,6 +188,10 @@ def test_warm_start_continues_the_same_model(data3d):
     first_model = cold.model_
     cold.fit(X, y)
     assert cold.model_ is not first_model
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match=r"warm_start=True .* labels \[2\]"):
+        clf.fit(X, np.where(np.arange(len(y)) < 3, 2, y))
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
 
 
 def test_partial_fit_runs_one_epoch_per_call(data3d):

@@ -194,6 +194,8 @@ def test_warm_start_continues_training():
     reg.fit(X, y)
     assert any(not np.array_equal(a, b) for a, b in
                zip(weights, reg.model_.get_weights(), strict=True))
+    with pytest.raises(ValueError, match=r"warm_start=True .* 1 output\(s\); y has 2"):
+        reg.fit(X, np.c_[y, y])
 
 
 def test_every_input_form():
