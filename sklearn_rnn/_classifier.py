@@ -262,11 +262,12 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         return y
 
     def _check_warm_start_target(self, y):
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        classes = self.target_encoder_.classes_  # fit has just reset classes_
+        unknown = np.setdiff1d(np.unique(y), classes)
         if unknown.size:
             raise ValueError(
                 f"warm_start=True continues training the fitted network, whose outputs "
-                f"are the classes {self.classes_.tolist()}; y has labels "
+                f"are the classes {classes.tolist()}; y has labels "
                 f"{unknown.tolist()} it cannot predict. Fit with warm_start=False to "
                 "train a network for these classes."
             )
