@@ -107,6 +107,13 @@ class SequenceOverSampler(_BaseSequenceSampler):
     k_neighbors : int, default=5
         Neighbours considered by ``method="interpolate"`` (fewer when the class
         has fewer other sequences).
+    mask_value : float or None, default=None
+        For arrays already padded: timesteps whose features all equal this value
+        are padding. New sequences are then made from the valid steps only (no
+        noise on the padding, no interpolation with it, the noise scale from
+        valid steps) and padded at the end with ``mask_value`` to the array's
+        length; use the classifier's ``mask_value`` with the same value. Lists
+        of sequences need none.
     random_state : int, RandomState instance or None, default=None
         Seed of the random choices.
 
@@ -144,6 +151,7 @@ class SequenceOverSampler(_BaseSequenceSampler):
         "method": [StrOptions({"duplicate", "jitter", "interpolate"})],
         "jitter": [Interval(Real, 0, None, closed="left")],
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "mask_value": [None, Interval(Real, None, None, closed="neither")],
     }
 
     def __init__(
@@ -153,15 +161,19 @@ class SequenceOverSampler(_BaseSequenceSampler):
         method="duplicate",
         jitter=0.05,
         k_neighbors=5,
+        mask_value=None,
         random_state=None,
     ):
         self.sampling_strategy = sampling_strategy
         self.method = method
         self.jitter = jitter
         self.k_neighbors = k_neighbors
+        self.mask_value = mask_value
         self.random_state = random_state
 
     def _resample(self, data, y, rng):
+        if self.mask_value is not None and isinstance(data, np.ndarray):
+            return self._resample_padded(data, y, rng)
         parts, labels = [_take(data, np.arange(len(y)))], [y]
         for label, n_new in self.sampling_strategy_.items():
             if n_new > 0:
@@ -169,6 +181,17 @@ class SequenceOverSampler(_BaseSequenceSampler):
                 parts.append(self._generate(data, members, label, n_new, rng))
                 labels.append(np.repeat(y[members[:1]], n_new))
         return _concatenate(parts), np.concatenate(labels)
+
+    def _resample_padded(self, data, y, rng):
+        """New sequences from the valid steps of a padded array, padded at the end."""
+        valid = ~np.all(data == FLOAT_DTYPE(self.mask_value), axis=-1)
+        sequences = [seq[steps] for seq, steps in zip(data, valid, strict=True)]
+        resampled, labels = self._resample(sequences, y, rng)
+        new = np.full((len(resampled) - len(data), *data.shape[1:]), self.mask_value,
+                      dtype=FLOAT_DTYPE)
+        for row, seq in zip(new, resampled[len(data):], strict=True):
+            row[:len(seq)] = seq
+        return _concatenate([data, new]), labels
 
     def _generate(self, data, members, label, n_new, rng):
         if self.method == "interpolate":

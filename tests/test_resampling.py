@@ -111,6 +111,29 @@ def test_over_sampler_list_in_list_out(ragged, method):
     assert all(seq.dtype == np.float32 for seq in X_res)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_padded_arrays_resample_their_valid_steps_and_keep_the_padding(ragged, method):
+    # Without mask_value the padding of pre-padded arrays became data: noise on it,
+    # interpolation with it, and a noise scale that counted it.
+    X, y = ragged
+    padded = np.full((len(X), 9, 2), -1.0, dtype=np.float32)
+    for row, seq in zip(padded, X, strict=True):
+        row[9 - len(seq):] = seq  # padding before the valid steps
+    X_res, y_res = SequenceOverSampler(method=method, mask_value=-1.0, jitter=0.01,
+                                       random_state=0).fit_resample(padded, y)
+    np.testing.assert_array_equal(X_res[:len(X)], padded)
+    lengths_b = {len(seq) for seq, label in zip(X, y, strict=True) if label == "b"}
+    for row in X_res[len(X):]:
+        valid = (row != -1.0).any(axis=1)
+        n = int(valid.sum())
+        assert n in lengths_b and valid[:n].all()  # valid steps first, then padding
+        assert np.abs(row[:n]).max() < 5
+    expected, _ = SequenceOverSampler(method=method, jitter=0.01,
+                                      random_state=0).fit_resample(X, y)
+    for row, seq in zip(X_res[len(X):], expected[len(X):], strict=True):
+        np.testing.assert_allclose(row[:len(seq)], seq, rtol=1e-6)
+
+
 def test_ragged_interpolation_stretches_the_neighbor_to_the_start_length():
     X = [np.zeros((2, 1)), np.array([[0.0], [1.0], [2.0], [3.0]]), np.ones((5, 1))]
     y = np.array([1, 1, 0])
