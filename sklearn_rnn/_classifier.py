@@ -200,7 +200,10 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         """Train for one epoch, keeping the network and the optimizer state.
 
         ``classes`` (all labels that will ever be seen) is required on the first
-        call. Early stopping does not apply to ``partial_fit``.
+        call. Early stopping does not apply to ``partial_fit``, nor does
+        ``class_weight="balanced"``, which would weight each call by its own
+        batch's class counts: pass the weights of the whole training set as a
+        dict instead (``sklearn.utils.class_weight.compute_class_weight``).
 
         Parameters
         ----------
@@ -227,6 +230,14 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         first_call = not self.initialized_
         if first_call and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: each call "
+                "would weight its batch by the batch's own class counts. Compute the "
+                "weights once from all the training labels, compute_class_weight("
+                "'balanced', classes=classes, y=y_all), and pass them as a dict "
+                "{label: weight}."
+            )
         known = np.unique(column_or_1d(classes)) if first_call else self.classes_
         seqs, y, sample_weight = self._check_fit_inputs(
             X, y, sample_weight, classes=known

@@ -206,6 +206,8 @@ def test_partial_fit_runs_one_epoch_per_call(data3d):
     assert clf.predict_proba(X).shape == (len(X), 3)
     with pytest.raises(ValueError, match="not in classes"):
         clf.partial_fit(X, y + 5)
+    with pytest.raises(ValueError, match="class_weight='balanced' is not supported"):
+        tiny(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
 
 
 def test_variable_length_lists_are_masked():
