@@ -85,7 +85,7 @@ def _as_numeric(arr, *, tokens, name):
         return _as_tokens(arr, name=name)
     if not np.isfinite(arr).all():
         raise ValueError(
-            f"{name} contains NaN or infinity; remove or impute them before fitting."
+            f"{name} contains NaN or infinity; remove or impute them first."
         )
     if arr.dtype.kind == "f" and arr.dtype.itemsize > 4 and arr.size:  # float32 fits
         largest, found = np.finfo(FLOAT_DTYPE).max, np.abs(arr).max()
