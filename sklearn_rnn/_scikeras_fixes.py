@@ -200,6 +200,8 @@ class SequenceWrapperFixes:
         Returns
         -------
         score : float
+            The accuracy (classifier) or R^2 (regressor), weighted by
+            ``sample_weight`` when given.
         """
         self._check_fitted()
         if sample_weight is not None:
