@@ -332,7 +332,7 @@ RNN_PRESETS = {
     "rnn_shift_averaged": ModelSpec(
         "rnn_shift_averaged", lambda seed, epochs=None: _shift_averaged(seed, epochs),
         True, "rnn", "the package defaults, each test series predicted 9 times, shifted "
-        "by -4 to 4 steps as the augmentation shifts training series, and the "
+        "by -4 to 4 steps (edge-repeating, as the augmentation shifts), and the "
         "probabilities averaged (test-time augmentation)", {"max_shift": 4}),
     "rnn_augment_shift": rnn_spec(
         "rnn_augment_shift", "the package defaults training on augmented batches: half "

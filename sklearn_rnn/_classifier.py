@@ -234,13 +234,13 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit: each call "
                 "would weight its batch by the batch's own class counts. Compute the "
-                "weights once from all the training labels, compute_class_weight("
-                "'balanced', classes=classes, y=y_all), and pass them as a dict "
-                "{label: weight}."
+                "weights once from all the training labels and pass them as a dict: "
+                "class_weight=dict(zip(classes, compute_class_weight('balanced', "
+                "classes=classes, y=y_all)))."
             )
         known = np.unique(column_or_1d(classes)) if first_call else self.classes_
         seqs, y, sample_weight = self._check_fit_inputs(
-            X, y, sample_weight, classes=known
+            X, y, sample_weight, partial=True, classes=known
         )
         return self._partial_fit_sequences(seqs, y, sample_weight, classes=known)
 
@@ -264,7 +264,7 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
                 "least 2 classes."
             )
         if classes is not None:
-            unknown = np.setdiff1d(np.unique(y), classes)
+            unknown = _unknown_labels(y, classes)
             if unknown.size:
                 raise ValueError(
                     f"y contains labels {unknown.tolist()} not in classes "
@@ -273,8 +273,8 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         return y
 
     def _check_warm_start_target(self, y):
-        classes = self.target_encoder_.classes_  # fit has just reset classes_
-        unknown = np.setdiff1d(np.unique(y), classes)
+        classes = self.classes_
+        unknown = _unknown_labels(y, classes)
         if unknown.size:
             raise ValueError(
                 f"warm_start=True continues training the fitted network, whose outputs "
@@ -360,3 +360,8 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
+
+
+def _unknown_labels(y, classes):
+    """The labels of ``y`` that are not among ``classes``."""
+    return np.setdiff1d(np.unique(y), classes)

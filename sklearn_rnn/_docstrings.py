@@ -48,8 +48,9 @@ NETWORK_PARAMETERS_DOC = """\
         (``benchmarks/results/text_task.md``). ``conv_filters_`` holds what was
         used.
         On long series with few samples the front-end is where the accuracy is
-        (ArrowHead 0.859 against 0.560 without it, OSULeaf 0.978 against 0.569:
-        the documentation's page "Should I use an RNN here?"); a block needs
+        (ArrowHead 0.859 with today's defaults against 0.560 with the defaults
+        before the front-end, OSULeaf 0.978 against 0.569: the documentation's
+        page "Should I use an RNN here?"); a block needs
         enough updates for its batch statistics (with 100 epochs of two batches it
         predicted one class on ArrowHead and GunPoint,
         ``benchmarks/results/defaults_front_end_screen.md``), hence the default

@@ -54,8 +54,9 @@ class SequenceInputMixin:
     """Checks the inputs of ``fit`` and turns sequences into network input."""
 
     # ------------------------------------------------------------ checking
-    def _check_fit_inputs(self, X, y, sample_weight, **target_options):
-        """Validate parameters and data before anything about the fit changes."""
+    def _check_fit_inputs(self, X, y, sample_weight, *, partial=False, **target_options):
+        """Validate parameters and data before anything about the fit changes
+        (``partial``: for ``partial_fit``, which checks what it continues itself)."""
         self._validate_params()
         self._check_routed_params()
         prefer_single_threaded_ops()  # before the first model starts TensorFlow
@@ -91,7 +92,7 @@ class SequenceInputMixin:
                 )
             if not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
                 raise ValueError("sample_weight must be finite and non-negative.")
-        if self.warm_start and self.initialized_ and not getattr(self, "_partial", False):
+        if self.warm_start and self.initialized_ and not partial:
             self._check_sequences(seqs, reset=False)
             self._check_warm_start_target(y)
         schedule = resolve_schedule(self.lr_schedule)

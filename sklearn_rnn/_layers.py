@@ -45,6 +45,28 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="sklearn_rnn")
+class MaskedGlobalAveragePooling1D(keras.layers.Layer):
+    """Mean over the valid timesteps; 0 for a sequence without any valid step,
+    where ``keras.layers.GlobalAveragePooling1D`` divides 0 by 0."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return ops.mean(inputs, axis=1)
+        weights = ops.expand_dims(ops.cast(mask, inputs.dtype), axis=-1)
+        return ops.sum(inputs * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+
+@keras.saving.register_keras_serializable(package="sklearn_rnn")
 class SequenceLength(keras.layers.Layer):
     """Each sequence's number of unmasked steps, as one standardised feature:
     ``(log(n) - mean) / scale``, shape ``(batch, 1)``.

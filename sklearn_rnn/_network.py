@@ -14,6 +14,7 @@ from ._layers import (
     POOLED_CELLS,
     FirstDifferences,
     MaskedConvBlock,
+    MaskedGlobalAveragePooling1D,
     MaskedGlobalMaxPooling1D,
     SequenceLength,
 )
@@ -184,7 +185,7 @@ def build_network(params, meta):
 
     shortcut = None
     if blocks and params["conv_shortcut"]:
-        shortcut = keras.layers.GlobalAveragePooling1D(name="front_end_mean")(x)
+        shortcut = MaskedGlobalAveragePooling1D(name="front_end_mean")(x)
 
     pooling = params["pooling"]
     for i in range(params["n_layers"]):
@@ -209,7 +210,7 @@ def build_network(params, meta):
         x = layer(x)
         if is_last and pooling != "last" and not pools_in_loop:
             if pooling == "mean":
-                x = keras.layers.GlobalAveragePooling1D(name="mean_pooling")(x)
+                x = MaskedGlobalAveragePooling1D(name="mean_pooling")(x)
             else:
                 x = MaskedGlobalMaxPooling1D(name="max_pooling")(x)
         # On the last layer this is the pooled vector, wherever the pooling happens.

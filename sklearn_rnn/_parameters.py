@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._network import CELLS
 from ._optimizers import OPTIMIZERS
+from ._sequences import MASK_VALUE_CONSTRAINT
 from .schedules import SCHEDULE_NAMES
 
 ROUTING_PREFIXES = ("optimizer__",)
@@ -66,7 +67,7 @@ SHARED_PARAMETER_CONSTRAINTS = {
     "embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
     "vocab_size": [None, Interval(Integral, 2, None, closed="left")],
     "embedding_l2": [Interval(Real, 0, None, closed="left")],
-    "mask_value": [None, Interval(Real, None, None, closed="neither")],
+    "mask_value": MASK_VALUE_CONSTRAINT,
     "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
     "weight_decay": [None, Interval(Real, 0, None, closed="left")],

@@ -210,7 +210,8 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         ValueError, sklearn_rnn.exceptions.DivergenceError
             As :meth:`fit`; a failed call leaves the model as it was.
         """
-        seqs, y, sample_weight = self._check_fit_inputs(X, y, sample_weight)
+        seqs, y, sample_weight = self._check_fit_inputs(X, y, sample_weight,
+                                                        partial=True)
         return self._partial_fit_sequences(seqs, y, sample_weight)
 
     def predict(self, X):
@@ -249,13 +250,14 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
         return y
 
     def _check_warm_start_target(self, y):
-        n_targets = 1 if y.ndim == 1 else y.shape[1]
-        if n_targets != self.target_encoder_.n_outputs_:
+        fitted = "(n_samples,)" if self.y_ndim_ == 1 else \
+            f"(n_samples, {self.target_encoder_.n_outputs_})"
+        given = "(n_samples,)" if y.ndim == 1 else f"(n_samples, {y.shape[1]})"
+        if given != fitted:
             raise ValueError(
-                f"warm_start=True continues training the fitted network, which has "
-                f"{self.target_encoder_.n_outputs_} output(s); y has {n_targets} "
-                "target(s) per sequence. Fit with warm_start=False to train a new "
-                "network."
+                f"warm_start=True continues training the fitted network, fitted on y "
+                f"of shape {fitted}; this y has shape {given}. Pass y in the shape of "
+                "the first fit, or fit with warm_start=False to train a new network."
             )
 
     def _n_outputs(self, meta):

@@ -236,7 +236,8 @@ class SequenceKerasClassifier(SequenceWrapperFixes, KerasClassifier, _SklearnTag
 
     # Fix 2 -----------------------------------------------------------------
     def fit(self, X, y, sample_weight=None, **kwargs):
-        self.classes_ = None
+        if not (self.warm_start and self.initialized_):
+            self.classes_ = None  # a warm start keeps its network, and so its classes
         weights = combined_sample_weight(y, sample_weight, self.class_weight)
         BaseWrapper.fit(self, X, y, sample_weight=weights, **kwargs)
         return self

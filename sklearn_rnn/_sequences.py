@@ -10,11 +10,17 @@ Accepted forms of ``X``:
 """
 
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 FLOAT_DTYPE = np.float32
 TOKEN_DTYPE = np.int32
+
+MASK_VALUE_CONSTRAINT = [None, Interval(Real, None, None, closed="neither")]
+"""What ``mask_value`` accepts: None, or a finite number (NaN never equals itself,
+so it would mask nothing)."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ._channels import FromChannelsFirst  # noqa: F401 (public)
 from ._scales import ZERO_STD, sequence_moments
 from ._sequences import (
     FLOAT_DTYPE,
+    MASK_VALUE_CONSTRAINT,
     TOKEN_DTYPE,
     check_sequences,
     form_of,
@@ -141,7 +142,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     _parameter_constraints = {
         "with_mean": ["boolean"],
         "with_std": ["boolean"],
-        "mask_value": [None, Interval(Real, None, None, closed="neither")],
+        "mask_value": MASK_VALUE_CONSTRAINT,
         "per_sequence": ["boolean"],
         "append_level_and_scale": ["boolean"],
     }

@@ -14,7 +14,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
-from ._sequences import FLOAT_DTYPE, check_sequences, form_of, to_form
+from ._sequences import (
+    FLOAT_DTYPE,
+    MASK_VALUE_CONSTRAINT,
+    check_sequences,
+    form_of,
+    to_form,
+)
 from .augmentation import _resample
 
 STRATEGY_NAMES = {"auto", "minority", "not minority", "not majority", "all"}
@@ -151,7 +157,7 @@ class SequenceOverSampler(_BaseSequenceSampler):
         "method": [StrOptions({"duplicate", "jitter", "interpolate"})],
         "jitter": [Interval(Real, 0, None, closed="left")],
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
-        "mask_value": [None, Interval(Real, None, None, closed="neither")],
+        "mask_value": MASK_VALUE_CONSTRAINT,
     }
 
     def __init__(
@@ -185,6 +191,13 @@ class SequenceOverSampler(_BaseSequenceSampler):
     def _resample_padded(self, data, y, rng):
         """New sequences from the valid steps of a padded array, padded at the end."""
         valid = ~np.all(data == FLOAT_DTYPE(self.mask_value), axis=-1)
+        empty = np.flatnonzero(~valid.any(axis=1))
+        if self.method == "interpolate" and empty.size:
+            raise ValueError(
+                f"Rows {empty.tolist()} of X are all mask_value={self.mask_value}: "
+                "method='interpolate' has no steps to interpolate there. Drop them, "
+                "or use method='duplicate' or 'jitter'."
+            )
         sequences = [seq[steps] for seq, steps in zip(data, valid, strict=True)]
         resampled, labels = self._resample(sequences, y, rng)
         new = np.full((len(resampled) - len(data), *data.shape[1:]), self.mask_value,

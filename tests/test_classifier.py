@@ -183,6 +183,7 @@ def test_warm_start_continues_the_same_model(data3d):
     model, weights = clf.model_, [w.copy() for w in clf.model_.get_weights()]
     clf.fit(X, y)
     assert clf.model_ is model
+    np.testing.assert_array_equal(clf.classes_, np.unique(y))  # was None after a warm fit
     assert any(not np.array_equal(a, b) for a, b in zip(weights, model.get_weights(), strict=True))
     cold = tiny().fit(X, y)
     first_model = cold.model_
@@ -207,7 +208,7 @@ def test_partial_fit_runs_one_epoch_per_call(data3d):
     with pytest.raises(ValueError, match="not in classes"):
         clf.partial_fit(X, y + 5)
     with pytest.raises(ValueError, match="class_weight='balanced' is not supported"):
-        tiny(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+        tiny(class_weight="balanced").partial_fit(X, y, classes=np.unique(y))
 
 
 def test_variable_length_lists_are_masked():

@@ -9,6 +9,7 @@ from conftest import TINY_NETWORK
 from sklearn_rnn._layers import (
     FirstDifferences,
     MaskedConvBlock,
+    MaskedGlobalAveragePooling1D,
     MaskedGlobalMaxPooling1D,
     PooledLSTM,
     SequenceLength,
@@ -46,7 +47,7 @@ def test_pooling_in_the_loop_equals_a_pooling_layer(cell_type, pooling, bidirect
     meta = dict(n_features=2, n_outputs=3, vocab_size=None, mask_value=mask_value)
     separate = build_network(params, dict(meta, pool_in_loop=False))
     in_loop = build_network(params, dict(meta, pool_in_loop=True))
-    assert not any(isinstance(layer, keras.layers.GlobalAveragePooling1D)
+    assert not any(isinstance(layer, (MaskedGlobalAveragePooling1D, MaskedGlobalMaxPooling1D))
                    for layer in in_loop.layers)
     in_loop.set_weights(separate.get_weights())  # the same weights, in the same order
     X = padded_batch() if mask_value is not None else padded_batch().clip(-5, 5)
@@ -56,21 +57,39 @@ def test_pooling_in_the_loop_equals_a_pooling_layer(cell_type, pooling, bidirect
 
 @pytest.mark.parametrize("layer", [
     lambda: MaskedGlobalMaxPooling1D(),
+    lambda: MaskedGlobalAveragePooling1D(),
     lambda: PooledLSTM(3, pool="max"),
     lambda: PooledLSTM(3, pool="mean"),
 ])
 def test_a_sequence_without_valid_steps_pools_to_zero(layer):
     # An empty document is a row of padding tokens: its maximum over no step was
-    # -1e30, which gave probabilities of exactly 0 and 1 and overflowed training.
+    # -1e30 (probabilities of exactly 0 and 1, overflowing training), and Keras'
+    # average over no step 0 / 0.
     layer = layer()
     x = padded_batch()
-    if isinstance(layer, MaskedGlobalMaxPooling1D):
+    if not isinstance(layer, PooledLSTM):
         x = x[:, :, :1].repeat(3, axis=2)
     mask = x[:, :, 0] != PAD
     mask[1] = False
     out = keras.ops.convert_to_numpy(layer(x, mask=mask))
     np.testing.assert_array_equal(out[1], 0.0)
     assert np.all(np.abs(out[[0, 2, 3]]) < 10) and np.all(out[[0, 2, 3]] != 0)
+
+
+@pytest.mark.parametrize("pooling", ["max", "mean"])
+@pytest.mark.parametrize("pool_in_loop", [False, True])  # False: the network a GPU gets
+@pytest.mark.parametrize("conv_shortcut", [False, True])
+def test_networks_predict_a_row_of_padding_like_any_other(pooling, pool_in_loop,
+                                                          conv_shortcut):
+    params = dict(NETWORK, pooling=pooling, bidirectional=True, conv_filters=(4,),
+                  conv_kernel_size=3, conv_stride=1, conv_shortcut=conv_shortcut)
+    meta = dict(n_features=2, n_outputs=3, vocab_size=None, mask_value=PAD,
+                pool_in_loop=pool_in_loop)
+    X = padded_batch()
+    X[1] = PAD
+    out = build_network(params, meta).predict_on_batch(X)
+    assert np.isfinite(out).all() and np.allclose(out.sum(axis=1), 1.0, atol=1e-6)
+    assert out[1].max() < 0.99
 
 
 def test_pooled_layer_with_constant_weights_gives_exact_numbers():

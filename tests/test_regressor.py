@@ -194,8 +194,11 @@ def test_warm_start_continues_training():
     reg.fit(X, y)
     assert any(not np.array_equal(a, b) for a, b in
                zip(weights, reg.model_.get_weights(), strict=True))
-    with pytest.raises(ValueError, match=r"warm_start=True .* 1 output\(s\); y has 2"):
+    with pytest.raises(ValueError, match=r"warm_start=True .* \(n_samples,\); this y "
+                                         r"has shape \(n_samples, 2\)"):
         reg.fit(X, np.c_[y, y])
+    with pytest.raises(ValueError, match=r"this y has shape \(n_samples, 1\)"):
+        reg.fit(X, y[:, None])
 
 
 def test_every_input_form():

@@ -132,6 +132,13 @@ def test_padded_arrays_resample_their_valid_steps_and_keep_the_padding(ragged, m
                                       random_state=0).fit_resample(X, y)
     for row, seq in zip(X_res[len(X):], expected[len(X):], strict=True):
         np.testing.assert_allclose(row[:len(seq)], seq, rtol=1e-6)
+    padded[6] = -1.0  # a row without any valid step
+    sampler = SequenceOverSampler(method=method, mask_value=-1.0, random_state=0)
+    if method == "interpolate":
+        with pytest.raises(ValueError, match=r"Rows \[6\] of X are all mask_value"):
+            sampler.fit_resample(padded, y)
+    else:
+        assert sampler.fit_resample(padded, y)[0].shape == (10, 9, 2)
 
 
 def test_ragged_interpolation_stretches_the_neighbor_to_the_start_length():
