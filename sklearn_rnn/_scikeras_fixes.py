@@ -39,6 +39,11 @@ and none of fixes 2 and 6.
    ``sample_weight`` is given (a list of sequences raises ``TypeError``), and
    raises ``AttributeError`` instead of ``NotFittedError`` before ``fit``.
    -> ``score`` is scikit-learn's: the metric of the predictions.
+9. A ``RandomState`` instance as ``random_state`` seeds everything with 0
+   (``RandomState.randint(low=1)`` draws from [0, 1)), so two different states
+   train identical networks, splits and augmentations. -> the seed is drawn from
+   ``[0, 2**31 - 1)`` of a copy of the state (the caller's state is not advanced,
+   and the same state gives the same seed, as scikeras intends).
 
 Keras' ``validation_split`` (the last rows, unshuffled and unstratified) is never
 used: early stopping makes its own split.
@@ -153,8 +158,14 @@ class SequenceWrapperFixes:
         )
         return params
 
-    # Fix 3 -----------------------------------------------------------------
+    # Fixes 3 and 9 --------------------------------------------------------
     def _build_keras_model(self):
+        # scikeras' _initialize has just set _random_state; correct it (fix 9)
+        # before the network and everything after it read it.
+        if isinstance(self.random_state, np.random.RandomState):
+            state = np.random.RandomState()
+            state.set_state(self.random_state.get_state())
+            self._random_state = int(state.randint(np.iinfo(np.int32).max))
         with keras_seed(self._random_state):
             return self._keras_build_fn(meta=self._get_metadata())
 

@@ -20,7 +20,8 @@ defect fixes in ``_scikeras_fixes``. Every call, in the order of one ``fit``:
 ``feature_encoder``
     scikeras' default, the identity.
 ``_build_keras_model()``
-    ``_scikeras_fixes`` (fix 3, seeded), which calls ``_keras_build_fn(meta)``:
+    ``_scikeras_fixes`` (fixes 3 and 9: the seed drawn from a ``RandomState``
+    corrected, then seeded), which calls ``_keras_build_fn(meta)``:
     here, -> ``_build_model`` (``_base``).
 ``_initialize_callbacks()``
     scikeras; reads ``callbacks``, which ``_scikeras_fixes`` sets to None: the
@@ -47,7 +48,7 @@ fix 5: ``_check_sequences``, then ``_predict_network`` of ``_prediction``) and
 Swapping the base. For a plain ``sklearn.base.BaseEstimator``:
 ``_template_fit`` and ``_template_partial_fit`` would run the template's steps
 themselves, in the order above: set ``_random_state`` (an int drawn from a
-``RandomState``, as scikeras does), ``_check_sequences(X, reset=True)`` and
+copy of a ``RandomState``, fix 9), ``_check_sequences(X, reset=True)`` and
 ``n_features_in_``, encode ``y`` (``LabelEncoder`` and ``classes_`` for the
 classifier, ``TargetStandardizer`` for the regressor), ``_build_model`` under
 ``keras_seed`` unless warm-starting, drop zero-weight rows, and ``_train``;

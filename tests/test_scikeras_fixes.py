@@ -131,6 +131,24 @@ def test_random_state_leaves_unseeded_keras_working(data3d):
     model.fit(X, y, epochs=1, verbose=0)  # raised "Random ops require a seed" before
 
 
+def test_random_state_instances_give_their_own_seeds(data3d):
+    X, y = data3d
+    plain = [plain_classifier(random_state=np.random.RandomState(s)).fit(X, y)
+             for s in (1, 2)]
+    assert plain[0]._random_state == plain[1]._random_state == 0  # the defect
+
+    def probabilities(random_state):
+        clf = RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1,
+                                    random_state=random_state).fit(X, y)
+        return clf._random_state, clf.predict_proba(X)
+
+    state = np.random.RandomState(1)
+    (seed_1, p_1), (seed_2, p_2) = probabilities(state), probabilities(np.random.RandomState(2))
+    assert seed_1 != seed_2 and not np.array_equal(p_1, p_2)
+    seed_again, p_again = probabilities(state)  # the caller's state is not advanced
+    assert seed_again == seed_1 and np.array_equal(p_again, p_1)
+
+
 def test_n_features_in_counts_features_per_timestep(fitted, plain_fitted):
     fixed, X, _ = fitted
     assert plain_fitted.n_features_in_ == X.shape[1]  # the defect
