@@ -95,8 +95,9 @@ def _pad_fill(estimator):
 
 def _padded(estimator, seqs):
     """``(data, valid)``: the sequences as one ``(n, T, f)`` array (token ids as
-    ``(n, T, 1)``), ragged ones padded after their steps, and which steps are not
-    padding or masked."""
+    ``(n, T, 1)``), each with its valid steps first (ragged ones padded after
+    them, masked arrays left-aligned as the estimator reads them, so windows
+    count from each sequence's first step), and which steps are valid."""
     if seqs.ragged:
         lengths = seqs.lengths
         data = pad_sequences(seqs.data, value=_pad_fill(estimator),
@@ -107,7 +108,10 @@ def _padded(estimator, seqs):
         valid = None
         if _is_package_estimator(estimator):
             valid, _ = estimator._valid_steps(data)
-        if valid is None:
+        if valid is not None:
+            data, lengths = estimator._left_aligned(data)
+            valid = np.arange(data.shape[1]) < lengths[:, np.newaxis]
+        else:
             valid = np.ones(data.shape[:2], dtype=bool)
     if data.ndim == 2:
         data = data[:, :, np.newaxis]

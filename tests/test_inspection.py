@@ -224,9 +224,10 @@ def test_permutation_importance_ragged_equals_padded(masked_conv_classifier):
     for by, window in (("timestep", 3), ("feature", 1)):
         from_list = permutation_importance(clf, X, y, by=by, window=window,
                                            n_repeats=2, random_state=0)
-        from_array = permutation_importance(clf, padded(X), y, by=by, window=window,
-                                            n_repeats=2, random_state=0)
-        np.testing.assert_array_equal(from_list.importances, from_array.importances)
+        for array in (padded(X), padded(X, pre=True)):  # windows count from the first step
+            from_array = permutation_importance(clf, array, y, by=by, window=window,
+                                                n_repeats=2, random_state=0)
+            np.testing.assert_array_equal(from_list.importances, from_array.importances)
 
 
 def test_permutation_never_moves_padding(masked_conv_classifier):
