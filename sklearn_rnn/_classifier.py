@@ -293,7 +293,8 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         return "accuracy"
 
     def _validation_split(self, y):
-        return stratified_validation_split(y, self.validation_fraction, self._random_state)
+        return stratified_validation_split(y, self.validation_fraction, self._random_state,
+                                           labels=self.classes_)
 
     def _fit_keras_model(self, X, y, sample_weight, **kwargs):
         super()._fit_keras_model(X, np.asarray(y).reshape(-1), sample_weight, **kwargs)

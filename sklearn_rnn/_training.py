@@ -8,16 +8,19 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 
-def stratified_validation_split(y, validation_fraction, random_state):
+def stratified_validation_split(y, validation_fraction, random_state, labels=None):
     """Indices ``(train, validation)``: a shuffled split stratified on ``y``.
 
-    Raises ``ValueError`` when the validation set cannot hold every class.
+    Raises ``ValueError`` when the validation set cannot hold every class, naming
+    it by ``labels[code]`` when ``y`` holds the codes of ``labels``.
     """
     classes, counts = np.unique(y, return_counts=True)
     if counts.min() < 2:
+        rare = classes[counts.argmin()]
+        name = np.asarray(rare if labels is None else labels[int(rare)]).item()
         raise ValueError(
             "Early stopping holds out sequences of every class for validation, but "
-            f"class {classes[counts.argmin()]} has {counts.min()} sequence. Set "
+            f"class {name!r} has {counts.min()} sequence. Set "
             "early_stopping=False or collect more data."
         )
     n_val = math.ceil(validation_fraction * len(y))

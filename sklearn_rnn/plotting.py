@@ -26,26 +26,28 @@ def _pyplot(caller):
 
 
 def plot_history(clf, ax=None):
-    """Plot the loss and accuracy per epoch of a fitted classifier.
+    """Plot the loss and the score per epoch of a fitted estimator.
 
-    Draws the training curves from ``clf.history_`` (``loss``, ``accuracy``)
-    and, when present, the validation curves (``val_loss``,
-    ``val_accuracy``), with a dashed vertical line at ``clf.best_epoch_``, the
-    epoch whose weights were kept. Epochs are numbered from 1.
+    Draws the training curves from ``clf.history_`` (``loss``, and
+    ``accuracy`` for a classifier or ``r2`` for a regressor) and, when present,
+    the validation curves (``val_loss``, ``val_accuracy`` or ``val_r2``), with a
+    dashed vertical line at ``clf.best_epoch_``, the epoch whose weights were
+    kept. Epochs are numbered from 1.
 
     Parameters
     ----------
-    clf : RNNSequenceClassifier
-        A fitted classifier, or any object with ``history_`` (a dict of
+    clf : RNNSequenceClassifier or RNNSequenceRegressor
+        A fitted estimator, or any object with ``history_`` (a dict of
         per-epoch lists) and ``best_epoch_`` (1-based, or None) attributes.
     ax : sequence of two matplotlib Axes, default=None
-        Where to draw the loss and the accuracy. None creates a figure with
+        Where to draw the loss and the score. None creates a figure with
         two side-by-side axes.
 
     Returns
     -------
     axes : ndarray of shape (2,) of matplotlib Axes
-        ``axes[0]`` holds the loss curves, ``axes[1]`` the accuracy curves.
+        ``axes[0]`` holds the loss curves, ``axes[1]`` the score curves
+        (accuracy, or R^2: ``r2``).
         In each, the training curve is labelled ``"train"``, the validation
         curve ``"validation"`` and the best-epoch line ``"best epoch (N)"``.
 
@@ -81,11 +83,12 @@ def plot_history(clf, ax=None):
     axes = np.asarray(ax, dtype=object).reshape(-1)
     if axes.shape != (2,):
         raise ValueError(
-            f"ax must be None or a sequence of two matplotlib Axes (loss, accuracy), "
+            f"ax must be None or a sequence of two matplotlib Axes (loss, score), "
             f"got {ax!r}."
         )
     best_epoch = getattr(clf, "best_epoch_", None)
-    for axis, metric in zip(axes, ("loss", "accuracy"), strict=True):
+    score = "r2" if "r2" in history else "accuracy"
+    for axis, metric in zip(axes, ("loss", score), strict=True):
         for key, label in ((metric, "train"), (f"val_{metric}", "validation")):
             if key in history:
                 values = np.asarray(history[key], dtype=float)

@@ -86,6 +86,16 @@ def test_plot_history_without_validation(tmp_path):
     assert_png(axes[0].figure, tmp_path / "history.png")
 
 
+def test_plot_history_of_a_regressor_draws_r2():
+    history = {"loss": [0.9, 0.8], "r2": [0.1, 0.3], "val_loss": [1.0, 0.9],
+               "val_r2": [0.0, 0.2]}
+    axes = plot_history(SimpleNamespace(history_=history, best_epoch_=2))
+    assert axes[1].get_ylabel() == "r2"
+    lines = lines_by_label(axes[1])
+    np.testing.assert_array_equal(lines["train"].get_ydata(), history["r2"])
+    np.testing.assert_array_equal(lines["validation"].get_ydata(), history["val_r2"])
+
+
 def test_plot_history_on_given_axes():
     figure, given = plt.subplots(2, 1)
     axes = plot_history(SimpleNamespace(history_=HISTORY, best_epoch_=3), ax=given)

@@ -29,6 +29,14 @@ def test_validation_set_too_small_for_every_class():
         stratified_validation_split(np.repeat([0, 1, 2], [20, 20, 1]), 0.2, random_state=0)
 
 
+def test_early_stopping_names_a_class_too_rare_to_split_by_its_label(data3d):
+    X, _ = data3d
+    y = np.array(["cat", "dog"] * 23 + ["zebra", "cat"])  # "zebra" is encoded as 2
+    with pytest.raises(ValueError, match="class 'zebra' has 1 sequence"):
+        RNNSequenceClassifier(**ONE_DIRECTION, units=2, epochs=1,
+                              early_stopping=True).fit(X, y)
+
+
 def test_early_stopping_records_validation_and_restores_best(data3d):
     X, y = data3d
     clf = RNNSequenceClassifier(**ONE_DIRECTION,
