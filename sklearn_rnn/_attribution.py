@@ -36,12 +36,14 @@ def attribute(estimator, seqs, *, target, baseline, n_steps, batch_size, X_form)
     error : ndarray of shape (n_samples,)
         ``|sum(attributions) - (f(x) - f(baseline))|`` per sequence.
     magnitude : ndarray of shape (n_samples,)
-        ``max(|f(x)|, |f(baseline)|)`` per sequence.
+        ``max(|f(x)|, |f(baseline)|)`` per sequence, the outputs measured from
+        the regressor's training-target mean, so that an offset of the target
+        does not loosen the check.
     """
     tokens = estimator._uses_tokens()
     baselines = _baseline(estimator, baseline, seqs, tokens)
     columns = _target_columns(estimator, target, seqs)
-    scale, shift = _output_units(estimator, columns)
+    scale = _output_scale(estimator, columns)
     n = len(seqs)
     attributions = [None] * n
     f_x, f_b = np.empty(n), np.empty(n)
@@ -60,8 +62,7 @@ def attribute(estimator, seqs, *, target, baseline, n_steps, batch_size, X_form)
         else:
             model = estimator.model_
             x, b = _float_path(estimator, network_input, valid, base)
-        values, ends = _integrate(model, x, b, columns[rows], n_steps, batch_size,
-                                  scale=scale[rows], shift=shift[rows])
+        values, ends = _integrate(model, x, b, columns[rows], n_steps, batch_size)
         values = np.where(valid[:, :, np.newaxis], values, 0.0).astype(np.float32)
         if tokens:
             values = values.sum(axis=2, keepdims=True)
@@ -74,7 +75,7 @@ def attribute(estimator, seqs, *, target, baseline, n_steps, batch_size, X_form)
         lengths = seqs.lengths[rows]
         for row, value, length in zip(rows, values, lengths, strict=True):
             attributions[row] = value[:length] if seqs.ragged else value
-    f_x, f_b = f_x * scale + shift, f_b * scale + shift
+    f_x, f_b = f_x * scale, f_b * scale
     totals = np.array([a.sum(dtype=np.float64) for a in attributions])
     error = np.abs(totals - (f_x - f_b))
     magnitude = np.maximum(np.abs(f_x), np.abs(f_b))
@@ -118,13 +119,14 @@ def _target_columns(estimator, target, seqs):
     return np.full(n, int(target), dtype=np.intp)
 
 
-def _output_units(estimator, columns):
-    """Scale and shift from the network's output to the prediction's units."""
+def _output_scale(estimator, columns):
+    """The scale from the network's output to the prediction's units (a
+    regressor's prediction is ``scale * output + mean``; the mean adds nothing
+    to a change of the output)."""
     encoder = getattr(estimator, "target_encoder_", None)
     if estimator._TASK == "classification" or not hasattr(encoder, "scale_"):
-        return np.ones(len(columns)), np.zeros(len(columns))
-    return (np.asarray(encoder.scale_, dtype=float)[columns],
-            np.asarray(encoder.mean_, dtype=float)[columns])
+        return np.ones(len(columns))
+    return np.asarray(encoder.scale_, dtype=float)[columns]
 
 
 # -------------------------------------------------------------- baselines
@@ -271,17 +273,18 @@ def _source_layers(layer):
 
 
 # ------------------------------------------------------------ the integral
-def _integrate(model, x, b, columns, n_steps, batch_size, *, scale, shift):
+def _integrate(model, x, b, columns, n_steps, batch_size):
     """``(x - b) * mean gradient`` along the straight path, and the target output
     at both ends ``(n, 2)``: ``f(b)``, ``f(x)``.
 
     The trapezoid rule over ``n_steps`` equal intervals first. Each interval's
     share of completeness is known exactly, ``f(end) - f(start)``, from the
-    outputs at its ends; for a sequence whose attributions miss ``f(x) - f(b)`` by
-    more than ``REFINE_BELOW`` of ``max(|f(x)|, |f(b)|)`` (in the units
-    ``scale * output + shift``), the intervals whose estimates miss their shares
-    most are split in two, until the others together miss at most half that
-    allowance, in up to ``MAX_REFINEMENTS`` rounds. A confident network's output rises steeply on a
+    outputs at its ends; for a sequence whose attributions miss ``f(x) - f(b)``
+    by more than ``REFINE_BELOW`` of ``max(|f(x)|, |f(b)|)`` (the network's
+    outputs: a regressor's measured from its training-target mean), the
+    intervals whose estimates miss their shares most are split in two, until the
+    others together miss at most half that allowance, in up to
+    ``MAX_REFINEMENTS`` rounds. A confident network's output rises steeply on a
     short stretch of the path (and max pooling over time has kinks): only that
     stretch gets more points.
     """
@@ -293,12 +296,11 @@ def _integrate(model, x, b, columns, n_steps, batch_size, *, scale, shift):
     for start in range(0, len(x), chunk):
         part = slice(start, start + chunk)
         values[part], ends[part] = _integrate_chunk(
-            model, b[part], difference[part], columns[part], n_steps, rows,
-            scale=scale[part], shift=shift[part])
+            model, b[part], difference[part], columns[part], n_steps, rows)
     return values, ends
 
 
-def _integrate_chunk(model, b, difference, columns, n_steps, rows, *, scale, shift):
+def _integrate_chunk(model, b, difference, columns, n_steps, rows):
     n = len(b)
     alphas = np.tile(np.arange(n_steps + 1) / n_steps, n)
     owners = np.repeat(np.arange(n), n_steps + 1)
@@ -309,8 +311,7 @@ def _integrate_chunk(model, b, difference, columns, n_steps, rows, *, scale, shi
     grad = [gradients[p] for p in points]
     out = [outputs[p] for p in points]
     ends = np.array([[o[0], o[-1]] for o in out])
-    magnitude = np.abs(ends * scale[:, np.newaxis] + shift[:, np.newaxis]).max(axis=1)
-    allowed = REFINE_BELOW * np.maximum(magnitude, 1e-12) / scale
+    allowed = REFINE_BELOW * np.maximum(np.abs(ends).max(axis=1), 1e-12)
     for _ in range(MAX_REFINEMENTS):
         new_owners, new_alphas = [], []
         for i in range(n):

@@ -366,8 +366,10 @@ def integrated_gradients(estimator, X, *, target=None, baseline="zeros", n_steps
     to the change of the output: for each sequence, ``attributions.sum() =
     f(x) - f(b)`` (completeness), up to the error of the trapezoid rule, which
     is checked for every sequence: paths where it exceeds 0.8% of
-    ``max(|f(x)|, |f(b)|)`` get more points (see ``n_steps``), and a warning
-    says when 1% is still exceeded. Positive values pushed the output up.
+    ``max(|f(x)|, |f(b)|)`` (a regressor's outputs measured from its training
+    targets' mean, so that an offset of ``y`` does not loosen the check) get
+    more points (see ``n_steps``), and a warning says when 1% is still exceeded.
+    Positive values pushed the output up.
 
     Parameters
     ----------
