@@ -200,7 +200,10 @@ class RNNSequenceClassifier(BaseRNNSequenceEstimator, SequenceKerasClassifier):
         """Train for one epoch, keeping the network and the optimizer state.
 
         ``classes`` (all labels that will ever be seen) is required on the first
-        call. Early stopping does not apply to ``partial_fit``, nor does
+        call. A per-batch ``lr_schedule`` counts an epoch as the first call's
+        number of batches: calls of other sizes move it faster or slower (the
+        plateau schedule counts calls). Early stopping does not apply to
+        ``partial_fit``, nor does
         ``class_weight="balanced"``, which would weight each call by its own
         batch's class counts: pass the weights of the whole training set as a
         dict instead (``sklearn.utils.class_weight.compute_class_weight``).

@@ -188,8 +188,10 @@ class RNNSequenceRegressor(BaseRNNSequenceEstimator, SequenceKerasRegressor):
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch, keeping the network and the optimizer state.
 
-        The first call learns the target standardisation from its ``y``. Early
-        stopping does not apply to ``partial_fit``.
+        The first call learns the target standardisation from its ``y``. A
+        per-batch ``lr_schedule`` counts an epoch as the first call's number of
+        batches: calls of other sizes move it faster or slower (the plateau
+        schedule counts calls). Early stopping does not apply to ``partial_fit``.
 
         Parameters
         ----------
