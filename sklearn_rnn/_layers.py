@@ -17,18 +17,29 @@ def _zero_where_empty(pooled, mask):
     return ops.where(any_valid, pooled, ops.zeros_like(pooled))
 
 
+class _PoolingOverValidSteps(keras.layers.Layer):
+    """A reduction over time of the valid steps: ``(batch, steps, n)`` becomes
+    ``(batch, n)``; subclasses reduce in ``call``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+
 @keras.saving.register_keras_serializable(package="sklearn_rnn")
-class MaskedGlobalMaxPooling1D(keras.layers.Layer):
+class MaskedGlobalMaxPooling1D(_PoolingOverValidSteps):
     """Max over time that ignores masked timesteps; 0 for a sequence without any
     valid step (an empty document of padding tokens).
 
     ``keras.layers.GlobalMaxPooling1D`` ignores the mask, so padding would take
     part in the maximum.
     """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
 
     def call(self, inputs, mask=None):
         if mask is None:
@@ -37,33 +48,17 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
         pooled = ops.max(ops.where(valid, inputs, ops.full_like(inputs, -1e30)), axis=1)
         return _zero_where_empty(pooled, mask)
 
-    def compute_mask(self, inputs, mask=None):
-        return None
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[2])
-
 
 @keras.saving.register_keras_serializable(package="sklearn_rnn")
-class MaskedGlobalAveragePooling1D(keras.layers.Layer):
+class MaskedGlobalAveragePooling1D(_PoolingOverValidSteps):
     """Mean over the valid timesteps; 0 for a sequence without any valid step,
     where ``keras.layers.GlobalAveragePooling1D`` divides 0 by 0."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
 
     def call(self, inputs, mask=None):
         if mask is None:
             return ops.mean(inputs, axis=1)
         weights = ops.expand_dims(ops.cast(mask, inputs.dtype), axis=-1)
         return ops.sum(inputs * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
-
-    def compute_mask(self, inputs, mask=None):
-        return None
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[2])
 
 
 @keras.saving.register_keras_serializable(package="sklearn_rnn")
