@@ -207,6 +207,10 @@ RNN_PRESETS = {
         "rnn_ensemble5_patient", "VotingClassifier(voting='soft') over 5 "
         "RNNSequenceClassifier() with the package defaults (the patient schedule) and "
         "seeds 5s..5s+4: the mean of their probabilities", n_members=5),
+    "rnn_ensemble5_best_epoch": rnn_ensemble_spec(
+        "rnn_ensemble5_best_epoch", "soft vote of 5 RNNSequenceClassifier seeds with "
+        "the package defaults, each keeping the weights of its epoch with the lowest "
+        "training loss (restore_best_weights=True)", 5, restore_best_weights=True),
     "rnn_ensemble5_front_ends": rnn_ensemble_spec(
         "rnn_ensemble5_front_ends", "VotingClassifier(voting='soft') over 5 "
         "RNNSequenceClassifier() with seeds 5s..5s+4 whose front-ends differ, cycling "
@@ -233,6 +237,10 @@ RNN_PRESETS = {
         "300 epochs), without the step-to-step changes as input (differences=False) "
         "and with strided blocks (conv_downsampling='stride'), as measured",
         conv_filters=128, units=128, **EARLIER_NETWORK),
+    "rnn_wide_differences": rnn_spec(
+        "rnn_wide_differences", "the package defaults twice as wide: 128 filters per "
+        "front-end block and 128 units, with the defaults' step-to-step changes and "
+        "averaged windows", conv_filters=128, units=128),
     "rnn_first_differences_jitter": rnn_spec(
         "rnn_first_differences_jitter", "the package defaults with each feature's "
         "step-to-step change appended inside the network, after the augmentation "
