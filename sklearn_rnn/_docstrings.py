@@ -151,7 +151,8 @@ NETWORK_PARAMETERS_DOC = """\
         L2 penalty on the embedding matrix.
     mask_value : float or None, default=None
         Timesteps whose features all equal this value are masked (for arrays that
-        are already padded). A finite number: NaN never equals itself (pass
+        are already padded). A finite number within float32's range (the
+        network compares in float32): NaN never equals itself (pass
         series padded with NaN as a list of their valid steps). Ragged lists are
         padded and masked automatically.
     optimizer : {"adam", "adamw", "rmsprop", "sgd"} or keras Optimizer, default="adam"

@@ -25,8 +25,8 @@ def sequence_moments(values, valid=None):
     ----------
     values : ndarray of shape (n, n_timesteps, n_features), or list of ndarray
         Sequences; the list's arrays have shape (length_i, n_features).
-    valid : ndarray of bool of shape (n, n_timesteps) or None
-        Which steps of a dense array count (None: all of them).
+    valid : ndarray of bool of shape (n, n_timesteps), list of such 1D arrays, or None
+        Which steps count (None: all of them); a list for a list of sequences.
 
     Returns
     -------
@@ -36,9 +36,14 @@ def sequence_moments(values, valid=None):
     if isinstance(values, list):
         if not values:
             return np.zeros((0, 0)), np.zeros((0, 0))
-        mean = np.stack([seq.mean(axis=0, dtype=np.float64) for seq in values])
-        std = np.stack([seq.std(axis=0, dtype=np.float64) for seq in values])
-        return mean, std
+        moments = [_moments(seq[np.newaxis], None if valid is None else valid[i][np.newaxis])
+                   for i, seq in enumerate(values)]
+        return (np.concatenate([mean for mean, _ in moments]),
+                np.concatenate([std for _, std in moments]))
+    return _moments(values, valid)
+
+
+def _moments(values, valid):
     values = values.astype(np.float64)
     if valid is None:
         return values.mean(axis=1), values.std(axis=1)
@@ -47,6 +52,28 @@ def sequence_moments(values, valid=None):
     mean = (values * weights).sum(axis=1) / counts
     var = (((values - mean[:, np.newaxis]) ** 2) * weights).sum(axis=1) / counts
     return mean, np.sqrt(var)
+
+
+def is_padding(values, mask_value):
+    """Which steps of ``values`` (``(..., n_features)``) have every feature equal to
+    ``mask_value``, as the estimators compare them (in float32; values kept in
+    float64 also match the value itself)."""
+    values = np.asarray(values)
+    padding = np.all(values == np.float32(mask_value), axis=-1)
+    if values.dtype != np.float32:
+        padding |= np.all(values == mask_value, axis=-1)
+    return padding
+
+
+def valid_steps(seqs, mask_value):
+    """Which steps of ``seqs`` (:class:`~sklearn_rnn._sequences.Sequences`) are not
+    padding: None without ``mask_value``, else a bool array ``(n, n_timesteps)``, or
+    a list of ``(length_i,)`` arrays for a list of sequences."""
+    if mask_value is None:
+        return None
+    if seqs.ragged:
+        return [~is_padding(seq, mask_value) for seq in seqs.data]
+    return ~is_padding(seqs.data, mask_value)
 
 
 def scale_span(std):
@@ -63,10 +90,7 @@ def warn_if_scales_differ(seqs, mask_value, estimator_name):
     """Warn (:class:`~sklearn_rnn.exceptions.SequenceScaleWarning`) when the float
     sequences of ``seqs`` differ in scale by at least ``SCALE_SPAN_LIMIT`` times,
     naming the fix."""
-    valid = None
-    if not seqs.ragged and mask_value is not None:
-        valid = (seqs.data != np.float32(mask_value)).any(axis=2)
-    _, std = sequence_moments(seqs.data, valid)
+    _, std = sequence_moments(seqs.data, valid_steps(seqs, mask_value))
     span = scale_span(std.ravel())
     if span < SCALE_SPAN_LIMIT:
         return

@@ -18,9 +18,13 @@ from sklearn.utils._param_validation import Interval
 FLOAT_DTYPE = np.float32
 TOKEN_DTYPE = np.int32
 
-MASK_VALUE_CONSTRAINT = [None, Interval(Real, None, None, closed="neither")]
-"""What ``mask_value`` accepts: None, or a finite number (NaN never equals itself,
-so it would mask nothing)."""
+FLOAT32_NUMBER = Interval(Real, -float(np.finfo(FLOAT_DTYPE).max),
+                          float(np.finfo(FLOAT_DTYPE).max), closed="both")
+"""A number the network's float32 holds: finite (NaN never equals itself, so as
+padding it would mask nothing) and within float32's range."""
+
+MASK_VALUE_CONSTRAINT = [None, FLOAT32_NUMBER]
+"""What ``mask_value`` accepts: None, or a float32 number."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,9 @@ def _is_sequence_list(X):
     )
 
 
-def _as_numeric(arr, *, tokens, name):
-    """Convert one array to the package's dtype, rejecting strings and non-numbers."""
+def _as_numeric(arr, *, tokens, name, dtype=FLOAT_DTYPE):
+    """Convert one array to ``dtype`` (the package's float32 unless a caller needs
+    more precision), rejecting strings and non-numbers."""
     arr = np.asarray(arr)
     if arr.dtype.kind in "USO":
         if arr.dtype.kind == "O":
@@ -93,15 +98,16 @@ def _as_numeric(arr, *, tokens, name):
         raise ValueError(
             f"{name} contains NaN or infinity; remove or impute them first."
         )
-    if arr.dtype.kind == "f" and arr.dtype.itemsize > 4 and arr.size:  # float32 fits
-        largest, found = np.finfo(FLOAT_DTYPE).max, np.abs(arr).max()
+    narrowing = np.dtype(dtype).itemsize < arr.dtype.itemsize
+    if arr.dtype.kind == "f" and narrowing and arr.size:
+        largest, found = np.finfo(dtype).max, np.abs(arr).max()
         if found > largest:
             raise ValueError(
                 f"{name} contains values beyond the float32 range the network computes "
                 f"in (|value| up to {largest:.3g}); the largest is {found:.3g}. "
                 "Rescale X, e.g. with sklearn_rnn.preprocessing.SequenceScaler."
             )
-    return arr.astype(FLOAT_DTYPE, copy=False)
+    return arr.astype(dtype, copy=False)
 
 
 def _as_tokens(arr, *, name):
@@ -129,12 +135,14 @@ def _as_tokens(arr, *, name):
     return arr.astype(TOKEN_DTYPE, copy=False)
 
 
-def check_sequences(X, *, tokens=False, name="X"):
+def check_sequences(X, *, tokens=False, name="X", dtype=FLOAT_DTYPE):
     """Check ``X`` and return it as :class:`Sequences`.
 
     Raises ``ValueError`` naming the problem for anything that is not an accepted
     form: NaN/inf, strings, wrong ndim, no samples, empty sequences, ragged
-    sequences with different feature counts, negative or non-integer token ids.
+    sequences with different feature counts, negative or non-integer token ids,
+    values beyond the range of ``dtype`` (float32, what the network computes in;
+    float64 for a scaler, which must see small differences on large values).
     The caller's data is never modified (conversions copy only when needed and the
     result must be treated as read-only).
     """
@@ -148,8 +156,8 @@ def check_sequences(X, *, tokens=False, name="X"):
             f"{name} must be an array of sequences, got {_describe(X)}."
         )
     if _is_sequence_list(X) and not _is_regular(X):
-        return _check_ragged(list(X), tokens=tokens, name=name)
-    arr = _as_numeric(X, tokens=tokens, name=name)
+        return _check_ragged(list(X), tokens=tokens, name=name, dtype=dtype)
+    arr = _as_numeric(X, tokens=tokens, name=name, dtype=dtype)
     return _check_dense(arr, tokens=tokens, name=name)
 
 
@@ -182,13 +190,13 @@ def _check_dense(arr, *, tokens, name):
     return Sequences(arr, 1 if tokens else arr.shape[2])
 
 
-def _check_ragged(seqs, *, tokens, name):
+def _check_ragged(seqs, *, tokens, name, dtype=FLOAT_DTYPE):
     if not seqs:
         raise ValueError(f"{name} has 0 samples; at least one sequence is required.")
     checked = []
     n_features = None
     for i, seq in enumerate(seqs):
-        arr = _as_numeric(seq, tokens=tokens, name=f"{name}[{i}]")
+        arr = _as_numeric(seq, tokens=tokens, name=f"{name}[{i}]", dtype=dtype)
         if tokens:
             if arr.ndim != 1:
                 raise ValueError(

@@ -9,17 +9,22 @@ lists of ``(n_channels, length_i)`` arrays and sktime's nested DataFrames.
 """
 
 import re
+import warnings
 from collections import Counter
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._channels import FromChannelsFirst  # noqa: F401 (public)
-from ._scales import ZERO_STD, sequence_moments
+from ._channels import (
+    FromChannelsFirst,  # noqa: F401 (public)
+    _caller_stacklevel,
+)
+from ._scales import ZERO_STD, is_padding, sequence_moments, valid_steps
 from ._sequences import (
+    FLOAT32_NUMBER,
     FLOAT_DTYPE,
     MASK_VALUE_CONSTRAINT,
     TOKEN_DTYPE,
@@ -79,8 +84,12 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         Timesteps whose features all equal this value are padding: they are
         ignored by ``fit`` and returned unchanged by ``transform`` and
         ``inverse_transform``. Use the classifier's ``mask_value`` with the same
-        value. A finite number: NaN never equals itself (series padded with NaN
-        can be passed as a list of their valid steps instead).
+        value, one outside the range of the scaled data: a step at the mean
+        becomes 0, so with ``mask_value=0.0`` the network would skip it as
+        padding (``transform`` warns when a step that is not padding comes out
+        equal to ``mask_value``). A finite number within float32's range: NaN
+        never equals itself (series padded with NaN can be passed as a list of
+        their valid steps instead).
     per_sequence : bool, default=False
         Standardise each sequence (each of its features) with its own mean and
         standard deviation over its valid steps, instead of statistics learned at
@@ -117,7 +126,9 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     Notes
     -----
     The output has the form of the input: a list of arrays stays a list, a 2D
-    array stays 2D, a 3D array stays 3D; values are float32. With
+    array stays 2D, a 3D array stays 3D; values are float32. The statistics and
+    the scaling are computed in float64, so small differences on large values
+    (timestamps, coordinates) survive the cast to float32. With
     ``append_level_and_scale=True`` the output has ``3 * n_features`` features, so
     2D input becomes 3D.
 
@@ -176,7 +187,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             raise ValueError(
                 "append_level_and_scale=True appends each sequence's own level and "
                 "scale, which needs per_sequence=True; got per_sequence=False.")
-        seqs = check_sequences(X)
+        seqs = check_sequences(X, dtype=np.float64)
         steps = self._unpadded_steps(seqs)
         if len(steps) == 0:
             raise ValueError(
@@ -189,7 +200,8 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         self.level_and_scale_mean_ = self.level_and_scale_std_ = None
         if self.per_sequence:
             if self.append_level_and_scale:
-                level_and_scale = self._level_and_scale(seqs)
+                level_and_scale = self._level_and_scale(
+                    seqs, valid_steps(seqs, self.mask_value))
                 self.level_and_scale_mean_ = level_and_scale.mean(axis=0)
                 std = level_and_scale.std(axis=0)
                 self.level_and_scale_std_ = np.where(std < ZERO_STD, 1.0, std)
@@ -214,7 +226,9 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         X_scaled : ndarray or list of ndarray
             The scaled sequences, float32, in the form of ``X``.
         """
-        return self._apply(X, self._scale)
+        data, valid, form = self._apply(X, self._scale)
+        self._warn_if_steps_become_padding(data, valid)
+        return to_form(data, form)
 
     def inverse_transform(self, X):
         """Undo :meth:`transform`.
@@ -235,49 +249,65 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
                 "inverse_transform is not available with per_sequence=True: each "
                 "sequence was standardised with its own mean and standard deviation, "
                 "which are not kept.")
-        return self._apply(X, self._unscale)
+        data, _, form = self._apply(X, self._unscale)
+        return to_form(data, form)
 
     def _apply(self, X, function):
+        """``function`` applied to ``X``'s valid steps: the result, which steps are
+        valid (see ``valid_steps``) and the output's form."""
         check_is_fitted(self)
-        seqs = check_sequences(X)
+        seqs = check_sequences(X, dtype=np.float64)
         _check_n_features(self, seqs)
+        valid = valid_steps(seqs, self.mask_value)
         if self.per_sequence:
-            return self._per_sequence(seqs, form_of(X))
-        if seqs.ragged:
-            data = [self._keep_padding(seq, function) for seq in seqs.data]
+            data, form = self._per_sequence(seqs, valid, form_of(X))
         else:
-            data = self._keep_padding(seqs.data, function)
-        return to_form(data, form_of(X))
+            data, form = self._unpadded(seqs, valid, function), form_of(X)
+        return data, valid, form
 
-    def _keep_padding(self, values, function):
-        """``function(values)`` as float32, with padded timesteps left as they were."""
-        out = function(values.astype(np.float64)).astype(FLOAT_DTYPE)
-        if self.mask_value is not None:
-            padded = self._padded(values)
-            out[padded] = values[padded]
+    def _unpadded(self, seqs, valid, function):
+        """``function`` of every sequence as float32, padded steps left as padding."""
+        if seqs.ragged:
+            return [self._keep_padding(function(seq), None if valid is None else valid[i])
+                    for i, seq in enumerate(seqs.data)]
+        return self._keep_padding(function(seqs.data), valid)
+
+    def _keep_padding(self, out, valid):
+        out = out.astype(FLOAT_DTYPE)
+        if valid is not None:
+            out[~valid] = FLOAT_DTYPE(self.mask_value)
         return out
 
-    def _valid(self, seqs):
-        """Which steps of dense sequences are not padding (None: all)."""
-        if seqs.ragged or self.mask_value is None:
-            return None
-        return ~self._padded(seqs.data)
+    def _warn_if_steps_become_padding(self, data, valid):
+        if valid is None:
+            return
+        if isinstance(data, list):
+            n_steps = sum(int((is_padding(seq, self.mask_value) & ok).sum())
+                          for seq, ok in zip(data, valid, strict=True))
+        else:
+            n_steps = int((is_padding(data, self.mask_value) & valid).sum())
+        if n_steps:
+            warnings.warn(
+                f"{n_steps} timestep(s) that are not padding equal "
+                f"mask_value={self.mask_value} once scaled (a value at the mean "
+                "becomes 0), so a network with the same mask_value would skip them "
+                "as padding. Pad with a value outside the range of the scaled data "
+                "instead, such as -99.0.", UserWarning, stacklevel=_caller_stacklevel())
 
-    def _level_and_scale(self, seqs):
+    def _level_and_scale(self, seqs, valid):
         """``(n, 2 * n_features)``: each sequence's arcsinh(mean) and log(std)."""
-        mean, std = sequence_moments(seqs.data, self._valid(seqs))
+        mean, std = sequence_moments(seqs.data, valid)
         return np.hstack([np.arcsinh(mean), np.log(np.maximum(std, ZERO_STD))])
 
-    def _per_sequence(self, seqs, form):
+    def _per_sequence(self, seqs, valid, form):
         """Each sequence standardised on its own valid steps (and its level and
-        scale appended), padded steps left as they were."""
-        valid = self._valid(seqs)
+        scale appended), padded steps left as padding; and the output's form."""
         mean, std = sequence_moments(seqs.data, valid)
         mean = mean if self.with_mean else np.zeros_like(mean)
         std = np.where(std < ZERO_STD, 1.0, std) if self.with_std else np.ones_like(std)
         extra = None
         if self.append_level_and_scale:
-            extra = ((self._level_and_scale(seqs) - self.level_and_scale_mean_)
+            extra = ((self._level_and_scale(seqs, valid) - self.level_and_scale_mean_)
                      / self.level_and_scale_std_)
             form = {"2d": "3d", "list1d": "list"}.get(form, form)  # now multivariate
         if seqs.ragged:
@@ -286,18 +316,15 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
                 out = (seq - mean[i]) / std[i]
                 if extra is not None:
                     out = np.hstack([out, np.broadcast_to(extra[i], (len(seq), len(extra[i])))])
-                data.append(out.astype(FLOAT_DTYPE))
-            return to_form(data, form)
+                data.append(self._keep_padding(out, None if valid is None else valid[i]))
+            return data, form
         data = (seqs.data - mean[:, np.newaxis]) / std[:, np.newaxis]
         if extra is not None:
             n, steps = data.shape[:2]
             data = np.concatenate(
                 [data, np.broadcast_to(extra[:, np.newaxis], (n, steps, extra.shape[1]))],
                 axis=2)
-        data = data.astype(FLOAT_DTYPE)
-        if valid is not None:
-            data[~valid] = FLOAT_DTYPE(self.mask_value)
-        return to_form(data, form)
+        return self._keep_padding(data, valid), form
 
     def _scale(self, values):
         if self.with_mean:
@@ -313,9 +340,6 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             values = values + self.mean_
         return values
 
-    def _padded(self, values):
-        return np.all(values == FLOAT_DTYPE(self.mask_value), axis=-1)
-
     def _unpadded_steps(self, seqs):
         """All unpadded timesteps as one float64 array of shape (n_steps, n_features)."""
         if seqs.ragged:
@@ -323,8 +347,8 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         else:
             steps = seqs.data.reshape(-1, seqs.n_features)
         if self.mask_value is not None:
-            steps = steps[~self._padded(steps)]
-        return steps.astype(np.float64)
+            steps = steps[~is_padding(steps, self.mask_value)]
+        return steps
 
     def __sklearn_tags__(self):
         return _sequence_tags(super().__sklearn_tags__())
@@ -344,7 +368,8 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         Drop timesteps from the start ("pre") or the end ("post") of sequences
         longer than ``maxlen``.
     value : float, default=0.0
-        Value of the padded timesteps. Pass the same value as ``mask_value`` to
+        Value of the padded timesteps, a finite number within float32's range.
+        Pass the same value as ``mask_value`` to
         :class:`~sklearn_rnn.RNNSequenceClassifier` so that the network ignores
         the padding; pick a value that real timesteps never take in every feature.
 
@@ -379,7 +404,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         "maxlen": [None, Interval(Integral, 1, None, closed="left")],
         "padding": [StrOptions({"pre", "post"})],
         "truncating": [StrOptions({"pre", "post"})],
-        "value": [Real],
+        "value": [FLOAT32_NUMBER],
     }
 
     def __init__(self, *, maxlen=None, padding="post", truncating="post", value=0.0):
@@ -534,7 +559,31 @@ class TextSequenceVectorizer(TransformerMixin, BaseEstimator):
         self : TextSequenceVectorizer
             The fitted transformer.
         """
+        self._learn(self._tokenize_all(X))
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Learn the vocabulary and map each document to token ids, reading ``X``
+        once (so it may be a generator).
+
+        Parameters
+        ----------
+        X : iterable of str
+            Raw text documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_documents, ``maxlen_``), dtype int32
+            Token ids; 0 is padding, 1 an unknown token.
+        """
         tokenized = self._tokenize_all(X)
+        self._learn(tokenized)
+        return self._ids(tokenized)
+
+    def _learn(self, tokenized):
         counts = Counter(token for tokens in tokenized for token in tokens)
         if not counts:
             raise ValueError(
@@ -547,7 +596,6 @@ class TextSequenceVectorizer(TransformerMixin, BaseEstimator):
         }
         self.vocab_size_ = len(self.vocabulary_) + FIRST_WORD_ID
         self.maxlen_ = self.maxlen or max(len(tokens) for tokens in tokenized)
-        return self
 
     def transform(self, X):
         """Map each document to a padded sequence of token ids.
@@ -563,10 +611,13 @@ class TextSequenceVectorizer(TransformerMixin, BaseEstimator):
             Token ids; 0 is padding, 1 an unknown token.
         """
         check_is_fitted(self)
+        return self._ids(self._tokenize_all(X))
+
+    def _ids(self, tokenized):
         ids = [
             np.array([self.vocabulary_.get(t, UNKNOWN_ID) for t in tokens],
                      dtype=TOKEN_DTYPE)
-            for tokens in self._tokenize_all(X)
+            for tokens in tokenized
         ]
         return pad_sequences(
             ids, maxlen=self.maxlen_, padding=self.padding,

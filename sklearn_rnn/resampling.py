@@ -191,12 +191,13 @@ class SequenceOverSampler(_BaseSequenceSampler):
     def _resample_padded(self, data, y, rng):
         """New sequences from the valid steps of a padded array, padded at the end."""
         valid = ~np.all(data == FLOAT_DTYPE(self.mask_value), axis=-1)
-        empty = np.flatnonzero(~valid.any(axis=1))
+        grown = [label for label, n_new in self.sampling_strategy_.items() if n_new > 0]
+        empty = np.flatnonzero(~valid.any(axis=1) & np.isin(y, grown))
         if self.method == "interpolate" and empty.size:
             raise ValueError(
-                f"Rows {empty.tolist()} of X are all mask_value={self.mask_value}: "
-                "method='interpolate' has no steps to interpolate there. Drop them, "
-                "or use method='duplicate' or 'jitter'."
+                f"Rows {empty.tolist()} of X are all mask_value={self.mask_value}, in "
+                "classes being over-sampled: method='interpolate' has no steps to "
+                "interpolate there. Drop them, or use method='duplicate' or 'jitter'."
             )
         sequences = [seq[steps] for seq, steps in zip(data, valid, strict=True)]
         resampled, labels = self._resample(sequences, y, rng)

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -127,6 +129,48 @@ def test_scaler_step_is_masked_only_when_all_features_equal_mask_value():
     np.testing.assert_allclose(scaler.mean_, [1.0, 2.0])
 
 
+def test_scaler_keeps_small_differences_on_large_values():
+    # The scaler cast to float32 before computing its statistics: on float64 data
+    # with a large offset (timestamps, coordinates) every value became the mean, 0.
+    rng = np.random.default_rng(0)
+    X = 1e6 + 0.01 * rng.normal(size=(3, 5, 1))
+    expected = StandardScaler().fit_transform(X.reshape(-1, 1)).reshape(X.shape)
+    np.testing.assert_allclose(SequenceScaler().fit_transform(X), expected, rtol=1e-5)
+    per_sequence = SequenceScaler(per_sequence=True).fit_transform(X[..., 0])
+    np.testing.assert_allclose(
+        per_sequence, (X[..., 0] - X[..., 0].mean(axis=1, keepdims=True))
+        / X[..., 0].std(axis=1, keepdims=True), rtol=1e-5)
+    huge = SequenceScaler().fit(X * 1e39)  # beyond float32 before scaling, not after
+    np.testing.assert_allclose(huge.transform(X * 1e39), expected, rtol=1e-4)
+
+
+@pytest.mark.parametrize("per_sequence", [False, True])
+def test_scaler_ignores_mask_value_steps_in_lists_of_sequences(per_sequence):
+    # A list's sequences padded with mask_value: per_sequence=True counted the
+    # padding in each sequence's statistics and scaled it.
+    a = np.array([[1.0], [2.0], [3.0], [-1.0], [-1.0]])
+    b = np.arange(1.0, 6.0)[:, np.newaxis]
+    scaler = SequenceScaler(per_sequence=per_sequence, mask_value=-1.0)
+    out = scaler.fit_transform([a, b])
+    np.testing.assert_array_equal(out[0][3:], -1.0)
+    expected = SequenceScaler(per_sequence=per_sequence).fit(
+        [a[:3], b]).transform([a[:3], b])[0]
+    np.testing.assert_allclose(out[0][:3], expected, rtol=1e-6)
+    if per_sequence:  # a sequence's output does not depend on the others
+        np.testing.assert_array_equal(scaler.transform([a, np.ones((2, 1))])[0], out[0])
+
+
+def test_scaler_warns_when_steps_become_the_mask_value():
+    X = np.array([[1.0, 2.0, 3.0, 0.0], [3.0, 2.0, 1.0, 0.0]])  # 0.0 pads
+    scaler = SequenceScaler(per_sequence=True, mask_value=0.0)
+    with pytest.warns(UserWarning, match="2 timestep.* equal mask_value=0.0 once scaled"):
+        scaler.fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SequenceScaler(per_sequence=True, mask_value=-99.0).fit_transform(
+            np.where(X == 0.0, -99.0, X))
+
+
 def test_scaler_all_steps_masked_raises():
     with pytest.raises(ValueError, match="Every timestep of X equals mask_value=0.0"):
         SequenceScaler(mask_value=0.0).fit(np.zeros((2, 3, 1)))
@@ -235,6 +279,9 @@ def test_invalid_sequences_raise_value_error(transformer, X, match):
     [
         (SequenceScaler(mask_value="pad"), "mask_value"),
         (SequenceScaler(mask_value=np.nan), "mask_value"),
+        (SequenceScaler(mask_value=1e39), "mask_value"),  # inf in float32
+        (SequencePadder(value=np.nan), "value"),
+        (SequencePadder(value=1e300), "value"),
         (SequencePadder(maxlen=0), "maxlen"),
         (SequencePadder(padding="middle"), "padding"),
         (TextSequenceVectorizer(max_features=0), "max_features"),
@@ -304,6 +351,17 @@ def test_vectorizer_invalid_documents(X, match):
 def test_vectorizer_invalid_token_pattern(pattern, match):
     with pytest.raises(ValueError, match=match):
         TextSequenceVectorizer(token_pattern=pattern).fit(["ab"])
+
+
+def test_vectorizer_reads_a_generator_once_in_fit_transform_and_pipelines():
+    from sklearn.linear_model import LogisticRegression
+
+    docs = ["red apple", "green apple", "red cherry", "green pear"] * 3
+    y = [0, 1, 0, 1] * 3
+    ids = TextSequenceVectorizer().fit_transform(doc for doc in docs)
+    np.testing.assert_array_equal(ids, TextSequenceVectorizer().fit(docs).transform(docs))
+    pipe = make_pipeline(TextSequenceVectorizer(), LogisticRegression())
+    assert list(pipe.fit((doc for doc in docs), y).predict(docs)) == y
 
 
 def test_vectorizer_not_fitted():

@@ -139,6 +139,9 @@ def test_padded_arrays_resample_their_valid_steps_and_keep_the_padding(ragged, m
             sampler.fit_resample(padded, y)
     else:
         assert sampler.fit_resample(padded, y)[0].shape == (10, 9, 2)
+    padded[6] = padded[7]
+    padded[0] = -1.0  # a row without valid steps in the class that is not resampled
+    assert sampler.fit_resample(padded, y)[0].shape == (10, 9, 2)
 
 
 def test_ragged_interpolation_stretches_the_neighbor_to_the_start_length():
