@@ -156,7 +156,9 @@ def _baseline(estimator, baseline, seqs, tokens):
                 "record (it was fitted by an earlier version of sklearn_rnn): refit "
                 "it, or pass each feature's mean as an array.")
         return np.asarray(mean, dtype=np.float32)
-    values = np.asarray(baseline) if not isinstance(baseline, (list, tuple)) else None
+    per_feature = not isinstance(baseline, (list, tuple)) or all(
+        np.ndim(value) == 0 for value in baseline)  # [0.0, 0.5]: not a list of sequences
+    values = np.asarray(baseline) if per_feature else None
     if values is not None and values.dtype.kind in "biuf" and values.ndim <= 1:
         if values.ndim == 1 and values.shape != (n_features,):
             raise ValueError(

@@ -10,11 +10,16 @@ of ``fit`` in order. A subclass says only what differs: its own parameters, how
 ``y`` is checked (``_check_target``), the output layer (``_TASK`` and
 ``_n_outputs``), the loss and metric (``_keras_loss``, ``_keras_metric``,
 ``_SCORE``) and how the early-stopping set is drawn (``_validation_split``).
+
+Importing this module registers the package's Keras layers and its per-batch
+schedule with Keras, so that a pickled estimator, or its ``model_`` saved as a
+``.keras`` file, loads in a process that has not fitted one.
 """
 
 from ._compilation import gpu_available
 from ._fitting import TrainingMixin
 from ._inputs import SequenceInputMixin
+from ._keras_schedules import EpochLearningRateSchedule  # noqa: F401 (registered, see above)
 from ._network import build_network
 from ._parameters import NETWORK_PARAMS
 from ._persistence import checked_state, with_version

@@ -7,6 +7,7 @@ again by the module and class name its config records.
 """
 
 import importlib
+import sys
 
 import keras
 import numpy as np
@@ -65,13 +66,19 @@ class EpochLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule)
         config = dict(config)
         name = config.pop("schedule")
         module = config.pop("schedule_module", SCHEDULES_MODULE)
-        schedule_class = None
-        if module == SCHEDULES_MODULE:  # only the package's own classes are loaded
-            schedule_class = getattr(importlib.import_module(module), name, None)
-        if not (isinstance(schedule_class, type) and hasattr(schedule_class, "_formula")):
+        schedules = importlib.import_module(SCHEDULES_MODULE)
+        # A subclass of the user's is looked up in its module only once that is
+        # imported (unpickling an estimator imports it with the estimator's
+        # lr_schedule): loading a network never imports a module it names.
+        owner = schedules if module == SCHEDULES_MODULE else sys.modules.get(module)
+        schedule_class = getattr(owner, name, None)
+        if not (isinstance(schedule_class, type)
+                and issubclass(schedule_class, schedules._Schedule)):
             raise ValueError(
                 f"Unknown schedule {name!r} from module {module!r} in a saved model: "
-                f"expected a schedule class of {SCHEDULES_MODULE}.")
+                f"expected a schedule class of {SCHEDULES_MODULE} or a subclass of one "
+                f"(import {module!r} before loading a network trained with a "
+                "subclass of your own).")
         return cls(schedule_class(**config.pop("params")), **config)
 
 

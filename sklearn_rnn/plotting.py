@@ -36,9 +36,10 @@ def plot_history(clf, ax=None):
 
     Parameters
     ----------
-    clf : RNNSequenceClassifier or RNNSequenceRegressor
-        A fitted estimator, or any object with ``history_`` (a dict of
-        per-epoch lists) and ``best_epoch_`` (1-based, or None) attributes.
+    clf : RNNSequenceClassifier, RNNSequenceRegressor or Pipeline
+        A fitted estimator (or a pipeline ending with one), or any object with
+        ``history_`` (a dict of per-epoch lists) and ``best_epoch_`` (1-based, or
+        None) attributes.
     ax : sequence of two matplotlib Axes, default=None
         Where to draw the loss and the score. None creates a figure with
         two side-by-side axes.
@@ -70,10 +71,12 @@ def plot_history(clf, ax=None):
     >>> axes[0].get_ylabel(), axes[1].get_ylabel()
     ('loss', 'accuracy')
     """
+    if hasattr(clf, "steps"):  # a Pipeline: its final estimator trained
+        clf = clf[-1]
     history = getattr(clf, "history_", None)
     if not history or "loss" not in history:
         raise NotFittedError(
-            f"plot_history needs a fitted classifier with a history_ holding 'loss'; "
+            f"plot_history needs a fitted estimator with a history_ holding 'loss'; "
             f"{type(clf).__name__} has none: call fit first."
         )
     plt = _pyplot("plot_history")
@@ -110,9 +113,10 @@ def plot_lr_schedule(schedule, epochs, steps_per_epoch, base_lr=1e-3, ax=None):
     Parameters
     ----------
     schedule : None, str or schedule object
-        Anything the classifier's ``lr_schedule`` accepts: None or
-        ``"constant"`` (a flat line), a name such as ``"cyclic"``, or a
-        schedule from :mod:`sklearn_rnn.schedules`.
+        None or ``"constant"`` (a flat line), a name such as ``"cyclic"``, or
+        a schedule from :mod:`sklearn_rnn.schedules` (or a subclass of one):
+        what the classifier's ``lr_schedule`` accepts but objects of your own
+        without an ``lr_at`` method.
     epochs : int
         Epochs of the fit (>= 1).
     steps_per_epoch : int
@@ -146,6 +150,11 @@ def plot_lr_schedule(schedule, epochs, steps_per_epoch, base_lr=1e-3, ax=None):
     if isinstance(base_lr, bool) or not isinstance(base_lr, Real) or not base_lr > 0:
         raise ValueError(f"base_lr={base_lr!r} is not accepted: it must be a float > 0.")
     resolved = resolve_schedule(schedule)
+    if resolved is not None and not hasattr(resolved, "lr_at"):
+        raise ValueError(
+            f"plot_lr_schedule draws the schedules of sklearn_rnn.schedules (their "
+            f"lr_at gives the rate at each step); {type(resolved).__name__} has no "
+            "lr_at method.")
     steps = np.arange(epochs * steps_per_epoch)
     if resolved is None:
         lr = np.full(len(steps), float(base_lr))

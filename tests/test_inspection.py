@@ -113,6 +113,9 @@ def test_mean_baseline_is_training_mean(classifier):
         integrated_gradients(clf, X[:3], baseline="mean"),
         integrated_gradients(clf, X[:3], baseline=X.reshape(-1, 2).mean(axis=0)),
         atol=1e-6)
+    np.testing.assert_array_equal(  # a list of one value per feature, like its array
+        integrated_gradients(clf, X[:3], baseline=[0.0, 0.5]),
+        integrated_gradients(clf, X[:3], baseline=np.array([0.0, 0.5])))
 
 
 def test_integrated_gradients_given_class_and_per_sequence(classifier):

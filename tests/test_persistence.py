@@ -31,6 +31,7 @@ from sklearn_rnn._persistence import (
 )
 from sklearn_rnn.augmentation import SequenceAugmenter
 from sklearn_rnn.preprocessing import SequenceScaler
+from sklearn_rnn.schedules import StepDecay
 
 # The default network (convolutions, two directions) is saved as "classifier_3d";
 # the other cases save the quicker one-direction network.
@@ -69,6 +70,9 @@ def _estimators():
             tokens, token_labels), tokens, both),
         "regressor_3d": (RNNSequenceRegressor(**TINY).fit(X, X[:, :, 0].sum(axis=1)),
                          X, ("predict",)),
+        # A per-batch schedule: its Keras class is in the optimizer's config.
+        "classifier_one_cycle": (RNNSequenceClassifier(
+            **{**TINY, "epochs": 2}, lr_schedule="one_cycle").fit(X, y), X, both),
         "pipeline": (pipe.fit(X, y), X, both),
         "grid_search_best": (search.fit(X, y).best_estimator_, X, both),
     }
@@ -124,8 +128,8 @@ def loaded_in_new_process(saved):
 
 @pytest.mark.parametrize("kind", ["pickle", "joblib"])
 @pytest.mark.parametrize("name", ["classifier_3d", "classifier_ragged",
-                                  "classifier_tokens", "regressor_3d", "pipeline",
-                                  "grid_search_best"])
+                                  "classifier_tokens", "classifier_one_cycle",
+                                  "regressor_3d", "pipeline", "grid_search_best"])
 def test_new_process_predicts_identically(saved, loaded_in_new_process, name, kind):
     _, expected = saved
     got = loaded_in_new_process[f"{name}/{kind}"]
@@ -239,3 +243,44 @@ def test_the_saved_network_reads_ragged_input_padded_as_the_guide_says(tmp_path,
                                        value=-1e9 if mask_value is None else mask_value)
     np.testing.assert_allclose(network.predict(padded, verbose=0), clf.predict_proba(X),
                                atol=1e-6)
+
+
+KERAS_LOADER = textwrap.dedent("""
+    import sys
+    import keras
+    import numpy as np
+    from sklearn_rnn import RNNSequenceClassifier  # registers the package's Keras classes
+
+    network = keras.models.load_model(sys.argv[1] + "/network.keras")
+    X = np.load(sys.argv[1] + "/X.npy")
+    np.save(sys.argv[1] + "/proba.npy", network.predict(X, verbose=0))
+""")
+
+
+def test_the_saved_network_loads_in_a_new_process_as_the_guide_says(tmp_path):
+    """persistence.rst: a ``.keras`` file of ``model_`` (its step-to-step changes
+    layer, its one-cycle schedule) loads in a process that has not fitted."""
+    X, y = ordered_sequences(n_samples=20, n_timesteps=8)
+    clf = RNNSequenceClassifier(**{**TINY, "epochs": 2}, lr_schedule="one_cycle").fit(X, y)
+    assert clf.differences_
+    clf.model_.save(tmp_path / "network.keras")
+    np.save(tmp_path / "X.npy", X.astype("float32"))
+    subprocess.run([sys.executable, "-c", KERAS_LOADER, str(tmp_path)], check=True,
+                   timeout=600)
+    np.testing.assert_allclose(np.load(tmp_path / "proba.npy"), clf.predict_proba(X),
+                               atol=1e-6)
+
+
+class HalvingEveryEpoch(StepDecay):
+    """A schedule of the user's own, subclassing one of the package's."""
+
+
+def test_a_subclass_of_a_package_schedule_survives_a_pickle():
+    X, y = ordered_sequences(n_samples=20, n_timesteps=6)
+    clf = RNNSequenceClassifier(**{**TINY, "epochs": 2},
+                                lr_schedule=HalvingEveryEpoch(step_size=1)).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(clf))
+    assert type(loaded.lr_schedule) is HalvingEveryEpoch
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    schedule = loaded.model_.optimizer.get_config()["learning_rate"]["config"]
+    assert schedule["schedule"] == "HalvingEveryEpoch"

@@ -119,6 +119,19 @@ def test_plot_history_needs_a_fitted_classifier():
         plot_history(SimpleNamespace())
 
 
+def test_plot_history_reads_a_pipelines_final_estimator():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    estimator = SimpleNamespace(history_=HISTORY, best_epoch_=2)
+    pipe = Pipeline([("identity", FunctionTransformer()), ("rnn", estimator)])
+    axes = plot_history(pipe)
+    np.testing.assert_array_equal(lines_by_label(axes[0])["train"].get_ydata(),
+                                  HISTORY["loss"])
+    with pytest.raises(NotFittedError, match="SimpleNamespace has none"):
+        plot_history(Pipeline([("rnn", SimpleNamespace())]))
+
+
 # ------------------------------------------------------------ plot_lr_schedule
 @pytest.mark.parametrize(
     "schedule",
@@ -171,6 +184,18 @@ def test_plot_lr_schedule_reports_bad_schedule_params():
         plot_lr_schedule(CyclicLR(max_lr=1e-4), epochs=2, steps_per_epoch=3)
     with pytest.raises(ValueError, match="lr_schedule='nope'"):
         plot_lr_schedule("nope", epochs=2, steps_per_epoch=3)
+
+
+def test_plot_lr_schedule_names_a_schedule_of_your_own_it_cannot_draw():
+    class Mine:  # what the classifier's lr_schedule accepts, without lr_at
+        def keras_learning_rate(self, base_lr, steps_per_epoch, epochs):
+            return base_lr
+
+        def keras_callbacks(self, base_lr, epochs=None):
+            return []
+
+    with pytest.raises(ValueError, match="Mine has no lr_at method"):
+        plot_lr_schedule(Mine(), epochs=2, steps_per_epoch=3)
 
 
 # ------------------------------------------------------- missing matplotlib
