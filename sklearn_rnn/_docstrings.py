@@ -278,7 +278,9 @@ RUNTIME_PARAMETERS_DOC = """\
         True was asked for). ``jit_compile_`` tells what the last fit used. On JAX
         every step is compiled; False there runs it uncompiled (slow). On
         PyTorch ``"auto"`` runs eagerly, the recurrent layers on PyTorch's fused
-        kernels, and True compiles with ``torch.compile`` (slow to start).
+        kernels, and True compiles with ``torch.compile`` (slow to start), falling
+        back to eager training with a warning where it cannot compile the network
+        (an LSTM on equal-length input, with torch 2.13).
 
         On TensorFlow the first fit also gives TensorFlow one intra-op thread
         (``tf.config.threading.set_intra_op_parallelism_threads(1)``), which trains

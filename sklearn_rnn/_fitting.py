@@ -60,6 +60,11 @@ class TrainingCallbacks:
     best_training_epoch: object = None
 
 
+COMPILERS = {"tensorflow": "XLA", "torch": "torch.compile"}
+"""The backends whose train step is compiled only on request (``jit_compile``), so
+that a failure to compile it can fall back to running it uncompiled."""
+
+
 class TrainingMixin:
     """The steps of training the network (see the module docstring)."""
 
@@ -283,19 +288,19 @@ class TrainingMixin:
                     return fit_on_batches(self.model_, kwargs.pop("x"), **kwargs)
                 return self.model_.fit(**fit_kwargs)
 
+        compiler = COMPILERS.get(keras.backend.backend())
         try:
             history = fit()
         except Exception as exc:
             # JAX compiles every step: there a failure is never XLA's alone.
-            if (not jit_compile or counter.batches
-                    or keras.backend.backend() != "tensorflow"):
+            if not jit_compile or counter.batches or compiler is None:
                 raise
             if self.jit_compile is True:
+                message = str(exc).splitlines()[0][:200] if str(exc) else ""
                 warnings.warn(
-                    f"XLA could not compile the train step ({type(exc).__name__}: "
-                    f"{str(exc).splitlines()[0][:200]}); training on the graph "
-                    "executor instead (jit_compile=False).", RuntimeWarning,
-                    stacklevel=6,
+                    f"{compiler} could not compile the train step ({type(exc).__name__}: "
+                    f"{message}); training uncompiled instead (jit_compile=False).",
+                    RuntimeWarning, stacklevel=6,
                 )
             jit_compile = False
             set_train_step_compilation(self.model_, False)

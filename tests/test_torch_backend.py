@@ -16,6 +16,7 @@ import os
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -373,6 +374,25 @@ def test_auto_does_not_compile_on_torch():
                        masked=False, sequence_steps=10**9, n_shapes=1)
     assert resolve_jit_compile("auto", **description) is False
     assert resolve_jit_compile(True, **description) is True
+
+
+@on_torch
+def test_jit_compile_true_falls_back_where_torch_compile_fails():
+    # torch.compile failed on the fused LSTM kernel of equal-length batches
+    # (torch 2.13: "expected Tensor() for op: aten.mkldnn_rnn_layer"), and fit
+    # raised where the docstring promises a fallback.
+    from sklearn_rnn import RNNSequenceClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(12, 10, 2)).astype("float32"), np.arange(12) % 2
+    clf = RNNSequenceClassifier(units=4, conv_filters=None, epochs=1, random_state=0,
+                                batch_size=12, jit_compile=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    assert clf.predict_proba(X).shape == (12, 2)
+    if not clf.jit_compile_:  # fell back: said so
+        assert any("torch.compile could not compile" in str(w.message) for w in caught)
 
 
 def _main(argv):
