@@ -19,6 +19,7 @@ schedule with Keras, so that a pickled estimator, or its ``model_`` saved as a
 from ._compilation import gpu_available
 from ._fitting import TrainingMixin
 from ._inputs import SequenceInputMixin
+from ._keras_fixes import use_this_backends_optimizer
 from ._keras_schedules import EpochLearningRateSchedule  # noqa: F401 (registered, see above)
 from ._network import build_network
 from ._parameters import NETWORK_PARAMS
@@ -104,6 +105,10 @@ class BaseRNNSequenceEstimator(SequenceInputMixin, TrainingMixin, PredictionBatc
 
     def __setstate__(self, state):
         super().__setstate__(checked_state(state, type(self).__name__))
+        model = getattr(self, "model_", None)
+        optimizer = use_this_backends_optimizer(model)
+        if optimizer is not None and optimizer is not model.optimizer:
+            self._compile(model, optimizer=optimizer)  # saved on another backend
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -7,6 +7,7 @@ The new process inherits ``KERAS_BACKEND``, so running this module with
 """
 
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -284,3 +285,36 @@ def test_a_subclass_of_a_package_schedule_survives_a_pickle():
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     schedule = loaded.model_.optimizer.get_config()["learning_rate"]["config"]
     assert schedule["schedule"] == "HalvingEveryEpoch"
+
+
+TORCH_WRITER = textwrap.dedent("""
+    import pickle, sys
+    import numpy as np
+    from sklearn_rnn import RNNSequenceClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 8, 2)).astype("float32"), np.arange(20) % 2
+    clf = RNNSequenceClassifier(units=3, epochs=2, conv_filters=None, random_state=0).fit(X, y)
+    clf.model_.save(sys.argv[1] + "/network.keras")
+    with open(sys.argv[1] + "/clf.pickle", "wb") as f:
+        pickle.dump((clf, X, y, clf.predict_proba(X)), f)
+""")
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch",
+                    reason="loads on another backend what PyTorch wrote")
+def test_an_estimator_fitted_on_torch_trains_on_after_loading_on_another_backend(tmp_path):
+    pytest.importorskip("torch")
+    subprocess.run([sys.executable, "-c", TORCH_WRITER, str(tmp_path)], check=True,
+                   timeout=600, env={**os.environ, "KERAS_BACKEND": "torch"})
+    # The defect, in Keras alone: the PyTorch backend's optimizer class comes back.
+    network = keras.models.load_model(tmp_path / "network.keras")
+    assert "torch" in type(network.optimizer).__module__
+    clf, X, y, proba = pickle.loads((tmp_path / "clf.pickle").read_bytes())
+    np.testing.assert_allclose(clf.predict_proba(X), proba, atol=1e-6)
+    assert "torch" not in type(clf.model_.optimizer).__module__
+    steps = int(keras.ops.convert_to_numpy(clf.model_.optimizer.iterations))
+    assert steps > 0  # the optimizer's state came across
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == 3
+    assert int(keras.ops.convert_to_numpy(clf.model_.optimizer.iterations)) > steps
