@@ -397,7 +397,9 @@ def integrated_gradients(estimator, X, *, target=None, baseline="zeros", n_steps
         in embedding space, from the zero vector (``"zeros"``), the average
         embedding of the vocabulary (``"mean"``) or the embedding of a token id
         (an int, e.g. 1, the unknown token). Padding and masked steps stay as
-        they are along the path.
+        they are along the path. With a ``Pipeline``, values given here are in
+        the estimator's input space, after the steps before it (behind a
+        ``SequenceScaler``, 0 is the mean it subtracted).
     n_steps : int, default=50
         Intervals of the trapezoid rule along the path: ``n_steps + 1`` gradient
         evaluations per sequence. A confident network's output can rise steeply
