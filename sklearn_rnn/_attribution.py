@@ -7,7 +7,7 @@ import numpy as np
 
 from ._gradients import output_gradients
 from ._inputs import PAD_VALUE
-from ._sequences import check_sequences, pad_sequences, to_form
+from ._sequences import check_sequences, is_padding, pad_sequences, to_form
 
 ROWS_PER_GRADIENT_STEP = 256
 """Default interpolated sequences per gradient step, fewer when a sequence holds
@@ -222,7 +222,7 @@ def _float_path(estimator, network_input, valid, base):
     x = network_input.astype(np.float32, copy=False)
     b = np.where(valid[:, :, np.newaxis], np.broadcast_to(base, x.shape), x)
     mask_value = estimator._model_mask_value()
-    if mask_value is not None and ((b == mask_value).all(axis=2) & valid).any():
+    if mask_value is not None and (is_padding(b, mask_value) & valid).any():
         raise ValueError(
             f"The baseline equals mask_value={mask_value} at some valid steps, which "
             "the network would skip as padding: choose another baseline (e.g. "

@@ -296,10 +296,10 @@ class TrainingMixin:
             if not jit_compile or counter.batches or compiler is None:
                 raise
             if self.jit_compile is True:
-                message = str(exc).splitlines()[0][:200] if str(exc) else ""
+                first_line = (str(exc).splitlines() or [""])[0][:200]
                 warnings.warn(
                     f"{compiler} could not compile the train step ({type(exc).__name__}: "
-                    f"{message}); training uncompiled instead (jit_compile=False).",
+                    f"{first_line}); training uncompiled instead (jit_compile=False).",
                     RuntimeWarning, stacklevel=6,
                 )
             jit_compile = False

@@ -25,7 +25,7 @@ from ._parameters import (
     ROUTING_PREFIXES,
 )
 from ._scales import warn_if_scales_differ
-from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, pad_sequences
+from ._sequences import FLOAT_DTYPE, TOKEN_DTYPE, check_sequences, is_padding, pad_sequences
 from .augmentation import SequenceAugmenter
 from .schedules import resolve_schedule
 
@@ -275,7 +275,7 @@ class SequenceInputMixin:
         mask_value = self._model_mask_value()
         if mask_value is None:
             return None, None
-        return (X != mask_value).any(axis=2), mask_value
+        return ~is_padding(X, mask_value), mask_value
 
     def _max_abs_input(self, X):
         """The largest magnitude among the unmasked float inputs (0 for tokens)."""

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from ._channels import _caller_stacklevel
+from ._sequences import valid_steps
 from .exceptions import SequenceScaleWarning
 
 SCALE_SPAN_LIMIT = 1e3
@@ -52,28 +53,6 @@ def _moments(values, valid):
     mean = (values * weights).sum(axis=1) / counts
     var = (((values - mean[:, np.newaxis]) ** 2) * weights).sum(axis=1) / counts
     return mean, np.sqrt(var)
-
-
-def is_padding(values, mask_value):
-    """Which steps of ``values`` (``(..., n_features)``) have every feature equal to
-    ``mask_value``, as the estimators compare them (in float32; values kept in
-    float64 also match the value itself)."""
-    values = np.asarray(values)
-    padding = np.all(values == np.float32(mask_value), axis=-1)
-    if values.dtype != np.float32:
-        padding |= np.all(values == mask_value, axis=-1)
-    return padding
-
-
-def valid_steps(seqs, mask_value):
-    """Which steps of ``seqs`` (:class:`~sklearn_rnn._sequences.Sequences`) are not
-    padding: None without ``mask_value``, else a bool array ``(n, n_timesteps)``, or
-    a list of ``(length_i,)`` arrays for a list of sequences."""
-    if mask_value is None:
-        return None
-    if seqs.ragged:
-        return [~is_padding(seq, mask_value) for seq in seqs.data]
-    return ~is_padding(seqs.data, mask_value)
 
 
 def scale_span(std):

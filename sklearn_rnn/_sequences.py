@@ -229,6 +229,28 @@ def _check_ragged(seqs, *, tokens, name, dtype=FLOAT_DTYPE):
     return Sequences(checked, 1 if tokens else n_features)
 
 
+def is_padding(values, mask_value):
+    """Which steps of ``values`` (``(..., n_features)``) have every feature equal to
+    ``mask_value``, as the estimators compare them (in float32; values kept in
+    float64 also match the value itself)."""
+    values = np.asarray(values)
+    padding = np.all(values == np.float32(mask_value), axis=-1)
+    if values.dtype != np.float32:
+        padding |= np.all(values == mask_value, axis=-1)
+    return padding
+
+
+def valid_steps(seqs, mask_value):
+    """Which steps of ``seqs`` (:class:`Sequences`) are not
+    padding: None without ``mask_value``, else a bool array ``(n, n_timesteps)``, or
+    a list of ``(length_i,)`` arrays for a list of sequences."""
+    if mask_value is None:
+        return None
+    if seqs.ragged:
+        return [~is_padding(seq, mask_value) for seq in seqs.data]
+    return ~is_padding(seqs.data, mask_value)
+
+
 def pad_sequences(seqs, *, maxlen=None, padding="post", truncating="post", value=0.0,
                   dtype=FLOAT_DTYPE):
     """Pad a list of ``(length_i, ...)`` arrays into one dense array.

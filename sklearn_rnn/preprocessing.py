@@ -22,7 +22,7 @@ from ._channels import (
     FromChannelsFirst,  # noqa: F401 (public)
     _caller_stacklevel,
 )
-from ._scales import ZERO_STD, is_padding, sequence_moments, valid_steps
+from ._scales import ZERO_STD, sequence_moments
 from ._sequences import (
     FLOAT32_NUMBER,
     FLOAT_DTYPE,
@@ -30,8 +30,10 @@ from ._sequences import (
     TOKEN_DTYPE,
     check_sequences,
     form_of,
+    is_padding,
     pad_sequences,
     to_form,
+    valid_steps,
 )
 from .exceptions import ChannelsFirstWarning  # noqa: F401 (also public here)
 

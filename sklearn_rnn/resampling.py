@@ -19,6 +19,7 @@ from ._sequences import (
     MASK_VALUE_CONSTRAINT,
     check_sequences,
     form_of,
+    is_padding,
     to_form,
 )
 from .augmentation import _resample
@@ -190,7 +191,7 @@ class SequenceOverSampler(_BaseSequenceSampler):
 
     def _resample_padded(self, data, y, rng):
         """New sequences from the valid steps of a padded array, padded at the end."""
-        valid = ~np.all(data == FLOAT_DTYPE(self.mask_value), axis=-1)
+        valid = ~is_padding(data, self.mask_value)
         grown = [label for label, n_new in self.sampling_strategy_.items() if n_new > 0]
         empty = np.flatnonzero(~valid.any(axis=1) & np.isin(y, grown))
         if self.method == "interpolate" and empty.size:
