@@ -331,6 +331,12 @@ RNN_PRESETS = {
         "block later, (1, 2, 2): the first block reads every step before any is skipped "
         "(the same total stride of 4, so the recurrent layers read as many steps)",
         conv_stride=(1, 2, 2)),
+    "rnn_multi_kernel": rnn_spec(
+        "rnn_multi_kernel", "the package defaults with each front-end block running "
+        "three convolutions side by side, of its kernel size and of twice and four times "
+        "it, splitting its 64 filters (22, 21, 21) and concatenating them, as an "
+        "Inception module without its bottleneck",
+        conv_kernel_size=((8, 16, 32), (5, 10, 20), (3, 6, 12))),
     "rnn_average_downsampling": rnn_spec(
         "rnn_average_downsampling", "the package defaults with each strided block of "
         "the front-end keeping every step and averaging windows of 2 after its ReLU "

@@ -64,8 +64,16 @@ NETWORK_PARAMETERS_DOC = """\
         augmentation, the step-to-step changes and the averaged windows, the
         strided front-end cost there (0.59 against 0.76 with stride 1,
         ``benchmarks/results/stride_screen.md``).
-    conv_kernel_size : int or tuple of int, default=(8, 5, 3)
-        Kernel size of each block (an int: every block).
+    conv_kernel_size : int or tuple, default=(8, 5, 3)
+        Kernel size of each block (an int: every block). An entry may itself be a
+        tuple of kernel sizes: that block runs one convolution per size side by
+        side, splits its filters among them (the first ones take one more when
+        they do not divide evenly) and concatenates them before the batch
+        normalisation, as an Inception module does, so one block sees patterns
+        of several lengths: ``((8, 16, 32), (5, 10, 20), (3, 6, 12))`` gives each
+        of the default blocks its kernel and twice and four times it, and
+        ``[(8, 16, 32)]`` gives every block those three (a block needs at least
+        as many filters as kernel sizes).
     conv_stride : int, tuple of int or "auto", default=(2, 2, 1)
         Stride of each block (an int: every block): a block with stride ``s``
         turns ``n`` steps into ``ceil(n / s)``, and the mask with them, so the

@@ -1,5 +1,7 @@
 """Keras layers the package needs that Keras does not provide."""
 
+from numbers import Integral
+
 import keras
 from keras import ops
 
@@ -271,6 +273,13 @@ class FirstDifferences(keras.layers.Layer):
         return {**super().get_config(), "mean": self.mean, "scale": self.scale}
 
 
+def split_filters(filters, n_convolutions):
+    """The filters of each of a block's parallel convolutions: ``filters`` split
+    as evenly as possible, the first ones taking one more."""
+    share, extra = divmod(filters, n_convolutions)
+    return [share + (i < extra) for i in range(n_convolutions)]
+
+
 @keras.saving.register_keras_serializable(package="sklearn_rnn")
 class MaskedConvBlock(keras.layers.Layer):
     """``Conv1D -> BatchNormalization -> ReLU`` over time that respects a mask.
@@ -291,10 +300,18 @@ class MaskedConvBlock(keras.layers.Layer):
     only): the same output length, but a shift of the input by one step changes
     the output smoothly instead of by which steps the stride skips.
 
+    With a tuple of kernel sizes the block runs one convolution per size side
+    by side (an Inception module without its bottleneck), splits ``filters``
+    among them (the first ones get one more when they do not divide evenly) and
+    concatenates their outputs before the batch normalisation, so one block sees
+    patterns of several lengths.
+
     Parameters
     ----------
-    filters, kernel_size : int
-        Of the ``Conv1D``.
+    filters : int
+        Of the block's output (over all its convolutions).
+    kernel_size : int or tuple of int
+        Of the ``Conv1D``, or of each of its parallel convolutions.
     stride : int
         The block's downsampling factor: ``n`` steps become ``ceil(n / stride)``.
         The ``Conv1D``'s own stride is :attr:`convolution_stride`.
@@ -310,18 +327,52 @@ class MaskedConvBlock(keras.layers.Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.filters = int(filters)
-        self.kernel_size = int(kernel_size)
+        sizes = ((kernel_size,) if isinstance(kernel_size, Integral)
+                 else tuple(kernel_size))
+        if not sizes:
+            raise ValueError("kernel_size must be a positive int or a non-empty tuple "
+                             f"of them, got {kernel_size!r}.")
+        # One size is an int, however given, so that such a block is stored as before.
+        self.kernel_size = int(sizes[0]) if len(sizes) == 1 else tuple(int(k) for k in sizes)
         self.stride = int(stride)
         if downsampling not in ("stride", "average"):
             raise ValueError(f"downsampling must be 'stride' or 'average', got "
                              f"{downsampling!r}.")
         self.downsampling = downsampling
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        if len(self.kernel_sizes) > self.filters:
+            raise ValueError(
+                f"A block of {self.filters} filters cannot run "
+                f"{len(self.kernel_sizes)} convolutions (kernel_size="
+                f"{self.kernel_size!r}): each needs at least one filter.")
         # No bias: the batch normalisation that follows subtracts it again.
-        self.conv = keras.layers.Conv1D(
-            self.filters, self.kernel_size, strides=self.convolution_stride, padding="valid",
-            use_bias=False, kernel_regularizer=self.kernel_regularizer, name="conv")
+        convolutions = [
+            keras.layers.Conv1D(
+                n_filters, size, strides=self.convolution_stride, padding="valid",
+                use_bias=False, kernel_regularizer=self.kernel_regularizer,
+                name="conv" if len(self.kernel_sizes) == 1 else f"conv_{i}")
+            for i, (size, n_filters) in enumerate(zip(
+                self.kernel_sizes, split_filters(self.filters, len(self.kernel_sizes)),
+                strict=True))]
+        # Keras saves a sublayer's weights under the attribute's name: a block of one
+        # kernel size keeps its convolution at ``conv``, where files of earlier
+        # versions have it.
+        if len(convolutions) == 1:
+            self.conv = convolutions[0]
+        else:
+            self.parallel_convs = convolutions
         self.norm = keras.layers.BatchNormalization(name="batch_norm")
+
+    @property
+    def convs(self):
+        """The block's convolutions, one per kernel size."""
+        return [self.conv] if isinstance(self.kernel_size, int) else self.parallel_convs
+
+    @property
+    def kernel_sizes(self):
+        """The kernel size of each parallel convolution (one for an int)."""
+        return ((self.kernel_size,) if isinstance(self.kernel_size, int)
+                else self.kernel_size)
 
     @property
     def convolution_stride(self):
@@ -329,7 +380,8 @@ class MaskedConvBlock(keras.layers.Layer):
         return 1 if self.downsampling == "average" else self.stride
 
     def build(self, input_shape):
-        self.conv.build((None, None, input_shape[-1]))
+        for conv in self.convs:
+            conv.build((None, None, input_shape[-1]))
         self.norm.build((None, None, self.filters))
 
     def call(self, inputs, training=None, mask=None):
@@ -364,14 +416,15 @@ class MaskedConvBlock(keras.layers.Layer):
 
     def convolve(self, inputs, mask=None):
         """The convolution's output, before the batch normalisation: masked steps
-        read as zeros, ``(k - 1) // 2`` zeros padded before and ``k // 2`` after."""
+        read as zeros, ``(k - 1) // 2`` zeros padded before and ``k // 2`` after
+        (the parallel convolutions' outputs concatenated)."""
         x = inputs
         if mask is not None:
             x = ops.where(ops.expand_dims(ops.cast(mask, "bool"), -1), x,
                           ops.zeros_like(x))
-        x = ops.pad(x, [[0, 0], [(self.kernel_size - 1) // 2, self.kernel_size // 2],
-                        [0, 0]])
-        return self.conv(x)
+        outputs = [conv(ops.pad(x, [[0, 0], [(size - 1) // 2, size // 2], [0, 0]]))
+                   for size, conv in zip(self.kernel_sizes, self.convs, strict=True)]
+        return outputs[0] if len(outputs) == 1 else ops.concatenate(outputs, axis=-1)
 
     def convolution_mask(self, mask):
         """Which of the convolution's output steps are valid (before any
@@ -391,7 +444,9 @@ class MaskedConvBlock(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,
-                "kernel_size": self.kernel_size, "stride": self.stride,
+                "kernel_size": (self.kernel_size if isinstance(self.kernel_size, int)
+                                else list(self.kernel_size)),
+                "stride": self.stride,
                 "downsampling": self.downsampling,
                 "kernel_regularizer": keras.regularizers.serialize(
                     self.kernel_regularizer)}

@@ -28,16 +28,37 @@ def _as_tuple(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
+def _is_positive_int(value):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
+
+
+def _is_kernel_sizes(value):
+    """A block's parallel kernel sizes: a non-empty tuple or list of positive ints."""
+    return (isinstance(value, (tuple, list)) and len(value) > 0
+            and all(_is_positive_int(v) for v in value))
+
+
+def _one_or_parallel(kernel_size):
+    """A block's kernel size: an int, or a tuple of two or more parallel ones."""
+    if isinstance(kernel_size, (tuple, list)):
+        return kernel_size[0] if len(kernel_size) == 1 else tuple(kernel_size)
+    return kernel_size
+
+
 def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
     """The ``(filters, kernel_size, stride)`` of each block of the convolutional
     front-end (None ``conv_filters``: no front-end). Each argument is an int, which
     applies to every block, or a tuple with one entry per block; the tuples give the
-    number of blocks (one when all three are ints) and must agree on it.
+    number of blocks (one when all three are ints) and must agree on it. An entry
+    of ``conv_kernel_size`` may itself be a tuple of ints: that block's parallel
+    convolutions (returned as a tuple), each with a share of its filters.
 
     Raises
     ------
     ValueError
-        When an entry is not a positive int, or two tuples differ in length.
+        When an entry is not a positive int (or, for a kernel size, a tuple of
+        them), a block has fewer filters than parallel convolutions, or two tuples
+        differ in length.
     """
     if conv_filters is None:
         return []
@@ -50,12 +71,14 @@ def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
         tuples, key=tuples.get, default="conv_filters")
     n_blocks = tuples.get(source, 1)
     for name, entries in values.items():
-        if not entries or not all(
-                isinstance(v, Integral) and not isinstance(v, bool) and v >= 1
-                for v in entries):
+        accepted = (_is_positive_int(v) or (name == "conv_kernel_size" and _is_kernel_sizes(v))
+                    for v in entries)
+        if not entries or not all(accepted):
+            also = (" (an entry may be a non-empty tuple of positive ints: that block's "
+                    "parallel convolutions)" if name == "conv_kernel_size" else "")
             raise ValueError(
                 f"{name} must be a positive int or a non-empty tuple of positive "
-                f"ints, got {named[name]!r}.")
+                f"ints{also}, got {named[name]!r}.")
         if len(entries) == 1:
             values[name] = entries * n_blocks
         elif len(entries) != n_blocks:
@@ -63,8 +86,17 @@ def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
                 f"{name}={named[name]!r} has {len(entries)} entries, but "
                 f"{source}={named[source]!r} makes {n_blocks} blocks: give "
                 f"{name} one entry per block, or an int for all of them.")
-    return list(zip(values["conv_filters"], values["conv_kernel_size"],
-                    values["conv_stride"], strict=True))
+    blocks = [(filters, _one_or_parallel(size), stride)
+              for filters, size, stride in zip(values["conv_filters"],
+                                               values["conv_kernel_size"],
+                                               values["conv_stride"], strict=True)]
+    for filters, size, _ in blocks:
+        if isinstance(size, tuple) and len(size) > filters:
+            raise ValueError(
+                f"conv_kernel_size={conv_kernel_size!r} gives a block of {filters} "
+                f"filters {len(size)} parallel convolutions: each needs at least one "
+                "filter; give that block more conv_filters or fewer kernel sizes.")
+    return blocks
 
 
 AUTO_CONV_FILTERS = (64, 64, 64)

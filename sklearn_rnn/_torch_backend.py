@@ -285,9 +285,11 @@ def conv_block(block, inputs, mask, training):
     x = x.transpose(1, 2)  # (batch, channels, time)
     if valid is not None:
         x = torch.where(valid[:, None, :], x, torch.zeros_like(x))
-    x = F.pad(x, ((block.kernel_size - 1) // 2, block.kernel_size // 2))
-    kernel = keras.ops.convert_to_tensor(block.conv.kernel).to(x.dtype)
-    x = F.conv1d(x, kernel.permute(2, 1, 0), stride=block.convolution_stride)
+    x = torch.cat([
+        F.conv1d(F.pad(x, ((size - 1) // 2, size // 2)),
+                 keras.ops.convert_to_tensor(conv.kernel).to(x.dtype).permute(2, 1, 0),
+                 stride=block.convolution_stride)
+        for size, conv in zip(block.kernel_sizes, block.convs, strict=True)], dim=1)
     if valid is not None:
         valid = valid[:, ::block.convolution_stride]
     gamma = keras.ops.convert_to_tensor(norm.gamma).to(x.dtype) if norm.scale else None

@@ -405,6 +405,30 @@ def test_an_int_conv_filters_spreads_over_the_tuples_blocks(data3d):
     assert [(b.filters, b.kernel_size, b.stride) for b in blocks] == [(4, 3, 2), (4, 2, 1)]
 
 
+def test_a_block_of_several_kernel_sizes_fits_pads_pickles_and_saves(tmp_path):
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(n, 2)) for n in [2, 5, 8] * 8]
+    y = np.arange(len(X)) % 2
+    clf = tiny(epochs=1, conv_filters=(5, 4), conv_kernel_size=((1, 3, 4), 2),
+               conv_stride=(2, 1)).fit(X, y)
+    blocks = [layer for layer in clf.model_.layers if layer.name.startswith("conv_block")]
+    assert [(b.filters, b.kernel_size, b.stride) for b in blocks] == [
+        (5, (1, 3, 4), 2), (4, 2, 1)]
+    assert [c.filters for c in blocks[0].convs] == [2, 2, 1]
+    alone = np.vstack([clf.predict_proba([x]) for x in X[:3]])
+    batched = clf.predict_proba([*X[:3], rng.normal(size=(40, 2))])[:3]
+    np.testing.assert_allclose(batched, alone, rtol=1e-5, atol=1e-6)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X),
+                               rtol=1e-6, atol=1e-7)
+    clf.model_.save(tmp_path / "network.keras")
+    network = keras.models.load_model(tmp_path / "network.keras")
+    assert network.get_layer("conv_block_0").get_config() == blocks[0].get_config()
+    for loaded, fitted in zip(network.weights, clf.model_.weights, strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded),
+                                      keras.ops.convert_to_numpy(fitted))
+
+
 def test_auto_stride_keeps_every_step_of_short_series_and_halves_long_ones():
     rng = np.random.default_rng(0)
     short = [rng.normal(size=(n, 2)) for n in [5, 9, 200] * 6]  # median 9
@@ -537,6 +561,9 @@ def test_front_end_on_token_input():
      "conv_stride=.* has 3 entries"),
     ({"conv_filters": (8, 8)}, r"conv_kernel_size=\(8, 5, 3\) has 3 entries.*or an int"),
     ({"conv_filters": (8, -1)}, "conv_filters must be a positive int"),
+    ({"conv_filters": 2, "conv_kernel_size": [(3, 5, 7)]},
+     "gives a block of 2 filters 3 parallel convolutions"),
+    ({"conv_filters": 4, "conv_kernel_size": ((3, 0),)}, "an entry may be a non-empty tuple"),
     ({"conv_downsampling": "max"}, "'conv_downsampling' parameter.*'average'"),
     ({"batch_size": "big"}, "'batch_size' parameter"),
     ({"tol": -1.0}, "'tol' parameter"),

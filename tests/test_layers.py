@@ -125,7 +125,7 @@ def test_conv_block_pads_by_kernel_and_strides_from_the_first_step():
     block = MaskedConvBlock(1, 3, stride=2)
     x = np.arange(1, 6, dtype="float32").reshape(1, 5, 1)
     block.build(x.shape)
-    block.conv.kernel.assign(np.ones((3, 1, 1), dtype="float32"))
+    block.convs[0].kernel.assign(np.ones((3, 1, 1), dtype="float32"))
     out = keras.ops.convert_to_numpy(block(x, training=False))
     scale = 1 / np.sqrt(1 + block.norm.epsilon)
     np.testing.assert_allclose(out[0, :, 0], np.array([3.0, 9.0, 9.0]) * scale, rtol=1e-6)
@@ -158,7 +158,7 @@ def test_average_downsampling_is_the_window_mean_of_the_full_resolution_block():
     mask = np.arange(11)[None, :] < np.array(lengths)[:, None]
     block = MaskedConvBlock(4, 5, stride=3, downsampling="average")
     block.build(x.shape)
-    assert block.conv.strides == (1,)
+    assert block.convs[0].strides == (1,)
     full = MaskedConvBlock(4, 5, stride=1)
     full.build(x.shape)
     full.set_weights(block.get_weights())
@@ -181,7 +181,7 @@ def test_conv_block_batch_statistics_ignore_masked_steps():
     block(X, mask=mask, training=True)
     trimmed = MaskedConvBlock(2, 1)
     trimmed.build(X.shape)
-    trimmed.conv.kernel.assign(block.conv.kernel)
+    trimmed.convs[0].kernel.assign(block.convs[0].kernel)
     valid = X[mask][np.newaxis]  # every valid step, in one sequence
     trimmed(valid, training=True)
     np.testing.assert_allclose(block.norm.moving_mean.numpy(),
@@ -195,6 +195,67 @@ def test_conv_block_round_trips_through_its_config():
     assert (clone.filters, clone.kernel_size, clone.stride) == (4, 3, 2)
     assert clone.downsampling == "average"
     assert clone.kernel_regularizer.l2 == pytest.approx(0.1)
+
+
+def test_conv_block_with_several_kernel_sizes_concatenates_its_convolutions():
+    # Filters 5 over kernels (1, 3, 4): 2, 2 and 1 filters, each convolution padded
+    # for its own kernel, concatenated in the order of the kernel sizes.
+    x = np.random.default_rng(0).normal(size=(2, 9, 3)).astype("float32")
+    block = MaskedConvBlock(5, (1, 3, 4), stride=2)
+    block.build(x.shape)
+    assert [(c.kernel_size, c.filters) for c in block.convs] == [((1,), 2), ((3,), 2),
+                                                                 ((4,), 1)]
+    convolved = keras.ops.convert_to_numpy(block.convolve(x))
+    start = 0
+    for size, conv in zip((1, 3, 4), block.convs, strict=True):
+        alone = MaskedConvBlock(conv.filters, size, stride=2)
+        alone.build(x.shape)
+        alone.convs[0].kernel.assign(conv.kernel)
+        part = keras.ops.convert_to_numpy(alone.convolve(x))
+        np.testing.assert_allclose(convolved[..., start:start + conv.filters], part,
+                                   rtol=1e-6)
+        start += conv.filters
+    assert keras.ops.convert_to_numpy(block(x, training=False)).shape == (2, 5, 5)
+    clone = MaskedConvBlock.from_config(block.get_config())
+    assert clone.kernel_size == (1, 3, 4) and len(clone.convs) == 3
+    with pytest.raises(ValueError, match="2 filters cannot run 3 convolutions"):
+        MaskedConvBlock(2, (1, 3, 4))
+
+
+def test_a_block_of_one_kernel_size_stores_its_weights_where_earlier_versions_did(
+        tmp_path):
+    # Keras saves a sublayer's weights under its attribute's name: files written
+    # before blocks could run parallel convolutions keep theirs at ``conv``.
+    import h5py
+
+    stored = {}
+    for kernel_size in (3, (3,), (2, 3)):
+        model = keras.Sequential([keras.Input((None, 2)), MaskedConvBlock(4, kernel_size)])
+        model.save_weights(tmp_path / "w.weights.h5")
+        with h5py.File(tmp_path / "w.weights.h5") as f:
+            names = []
+            f.visit(names.append)
+        stored[kernel_size] = sorted(n for n in names if n.endswith("/vars/0"))
+    assert stored[3] == stored[(3,)] == ["layers/masked_conv_block/conv/vars/0",
+                                         "layers/masked_conv_block/norm/vars/0"]
+    assert len(stored[(2, 3)]) == 3
+    assert MaskedConvBlock(4, (3,)).kernel_size == 3
+    with pytest.raises(ValueError, match="non-empty tuple"):
+        MaskedConvBlock(4, ())
+
+
+@pytest.mark.parametrize("downsampling", ["stride", "average"])
+def test_conv_block_with_several_kernel_sizes_ignores_the_padding(downsampling):
+    block = MaskedConvBlock(4, (2, 5), stride=2, downsampling=downsampling)
+    X = padded_batch()
+    lengths = (X != PAD).any(axis=2).sum(axis=1)
+    mask = X[:, :, 0] != PAD
+    block.build(X.shape)
+    out = keras.ops.convert_to_numpy(block(X, mask=mask, training=False))
+    for i, n in enumerate(lengths):
+        alone = keras.ops.convert_to_numpy(block(X[i:i + 1, :n], training=False))
+        np.testing.assert_allclose(out[i, :alone.shape[1]], alone[0], rtol=0, atol=1e-6)
+        assert (out[i, alone.shape[1]:] == 0).all()
 
 
 def test_sequence_length_standardises_the_log_of_the_unmasked_steps():
@@ -264,7 +325,7 @@ def test_network_with_difference_scaling_reads_twice_the_features():
     params = dict(NETWORK, conv_filters=4, conv_kernel_size=3)
     model = build_network(params, meta)
     assert model.get_layer("first_differences").scale == [1.0, 2.0]
-    assert model.get_layer("conv_block_0").conv.kernel.shape == (3, 4, 4)
+    assert model.get_layer("conv_block_0").convs[0].kernel.shape == (3, 4, 4)
     assert "first_differences" not in [
         layer.name for layer in build_network(
             params, dict(meta, difference_scaling=None)).layers]
@@ -305,6 +366,10 @@ def test_network_with_a_front_end_has_one_block_per_entry():
     (dict(conv_filters=()), "conv_filters"),
     (dict(conv_filters=(4, True)), "conv_filters"),
     (dict(conv_filters=4, conv_kernel_size=2.5), "conv_kernel_size"),
+    (dict(conv_filters=4, conv_kernel_size=((3, 0),)), "an entry may be a non-empty"),
+    (dict(conv_filters=4, conv_kernel_size=((),)), "an entry may be a non-empty"),
+    (dict(conv_filters=(4, 2), conv_kernel_size=[(3, 5, 7)]),
+     r"conv_kernel_size=\[\(3, 5, 7\)\] gives a block of 2 filters 3 parallel"),
 ])
 def test_conv_blocks_name_the_parameter_in_their_errors(params, message):
     with pytest.raises(ValueError, match=message):
@@ -316,6 +381,11 @@ def test_conv_blocks_spread_an_int_over_every_block():
     assert conv_blocks((8, 16), 3, (2, 1)) == [(8, 3, 2), (16, 3, 1)]
     assert conv_blocks(8) == [(8, 5, 1)]
     assert conv_blocks(8, (8, 5, 3), 2) == [(8, 8, 2), (8, 5, 2), (8, 3, 2)]
+    assert conv_blocks((8, 6), ((3, 5), 2)) == [(8, (3, 5), 1), (6, 2, 1)]
+    assert conv_blocks((8, 6), [[3, 5]]) == [(8, (3, 5), 1), (6, (3, 5), 1)]
+    assert conv_blocks((8, 6), ((5,), [3])) == [(8, 5, 1), (6, 3, 1)]
+    assert conv_blocks(8, ((3, 5), (4, 6), 2)) == [(8, (3, 5), 1), (8, (4, 6), 1),
+                                                    (8, 2, 1)]
     with pytest.raises(ValueError, match=r"conv_stride=\(2, 1\) has 2 entries, but "
                                          r"conv_kernel_size=\(8, 5, 3\) makes 3"):
         conv_blocks(8, (8, 5, 3), (2, 1))

@@ -312,9 +312,10 @@ def test_fused_pool_and_its_gradient_equal_keras_loop(monkeypatch, pool):
 
 
 @on_torch
+@pytest.mark.parametrize("kernel_size", [5, (2, 5)])
 @pytest.mark.parametrize("downsampling", ["stride", "average"])
 @pytest.mark.parametrize("training", [True, False])
-def test_conv_block_equals_keras_layers(monkeypatch, training, downsampling):
+def test_conv_block_equals_keras_layers(monkeypatch, training, downsampling, kernel_size):
     """Outputs, gradients and moving statistics of the channels-first block on a
     masked batch, against the block through Keras' own layers."""
     import torch
@@ -324,7 +325,7 @@ def test_conv_block_equals_keras_layers(monkeypatch, training, downsampling):
 
     x = torch.from_numpy(case_inputs("dense")).requires_grad_()
     mask = torch.from_numpy(np.arange(11)[None, :] < np.array([[11], [7], [1], [4], [10]]))
-    block = MaskedConvBlock(4, 5, stride=3, downsampling=downsampling)
+    block = MaskedConvBlock(4, kernel_size, stride=3, downsampling=downsampling)
     block.build(x.shape)
     start = [v.numpy().copy() for v in block.weights]
     results = []
