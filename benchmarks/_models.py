@@ -217,6 +217,11 @@ RNN_PRESETS = {
         "the package defaults, the strides one block later (conv_stride=(1, 2, 2)) and "
         "the LSTM-FCN layout (conv_shortcut=True): the mean of their probabilities",
         n_members=5, member_params=[{}, {"conv_stride": (1, 2, 2)}, {"conv_shortcut": True}]),
+    "rnn_ensemble5_multi_kernel": rnn_ensemble_spec(
+        "rnn_ensemble5_multi_kernel", "soft vote of 5 RNNSequenceClassifier seeds with "
+        "the package defaults and parallel kernel sizes in each front-end block "
+        "(conv_kernel_size=((8, 16, 32), (5, 10, 20), (3, 6, 12)), as rnn_multi_kernel)",
+        5, conv_kernel_size=((8, 16, 32), (5, 10, 20), (3, 6, 12))),
     "rnn_600_epochs": rnn_spec(
         "rnn_600_epochs", "the package defaults trained up to 600 epochs instead of 300 "
         "(the plateau's patience stays 20, convergence stopping after 60)", epochs=600),
