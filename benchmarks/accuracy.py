@@ -507,7 +507,9 @@ def main(argv=None, *, prog="python -m benchmarks", default_models=None,
     runs = record.finish()
     wall = runs[-1]["wall_seconds"]
     info = {}
-    for d in datasets:  # shape facts for the protocol table (cheap: cached loaders)
+    # Shape facts for the protocol table, of every dataset in the report (a resumed
+    # run may add to rows of other datasets); cheap: cached loaders.
+    for d in _report.ordered([r["dataset"] for r in rows], datasets):
         info[d] = load_dataset(d).info
     md = summary_markdown(rows, datasets=datasets, models=models, seeds=seeds,
                           epochs=epochs, quick=args.quick, overrides=overrides,

@@ -140,6 +140,15 @@ def test_resume_keeps_the_first_runs_command_and_adds_wall_times(tmp_path):
     assert "kept 2 rows already in the CSV" in header and "Resumed" not in header
 
 
+def test_a_resumed_run_on_another_dataset_keeps_both_in_the_protocol_table(tmp_path):
+    common = ["--models", "logistic_regression", "--out", str(tmp_path), "--no-plot",
+              "--name", "acc"]
+    assert benchmarks_main(["--datasets", "SyntheticImbalanced", *common]) == 0
+    assert benchmarks_main(["--datasets", "ItalyPowerDemand", *common, "--resume"]) == 0
+    protocol = (tmp_path / "acc.md").read_text().split("## Protocol")[1].split("## ")[0]
+    assert "| SyntheticImbalanced |" in protocol and "| ItalyPowerDemand |" in protocol
+
+
 def test_the_machine_record_names_the_kind_of_cpu(tmp_path):
     # Two "AMD EPYC" machines of different generations round a seeded fit
     # differently (oneDNN picks AVX-512 kernels on one, AVX2 on the other): the
