@@ -280,6 +280,14 @@ def split_filters(filters, n_convolutions):
     return [share + (i < extra) for i in range(n_convolutions)]
 
 
+def one_or_parallel(kernel_size):
+    """A block's kernel size as stored: an int, or a tuple of two or more parallel
+    sizes. A one-element tuple becomes its int, so that such a block keeps its
+    weights where files of earlier versions have them."""
+    sizes = (kernel_size,) if isinstance(kernel_size, Integral) else tuple(kernel_size)
+    return int(sizes[0]) if len(sizes) == 1 else tuple(int(k) for k in sizes)
+
+
 @keras.saving.register_keras_serializable(package="sklearn_rnn")
 class MaskedConvBlock(keras.layers.Layer):
     """``Conv1D -> BatchNormalization -> ReLU`` over time that respects a mask.
@@ -327,13 +335,10 @@ class MaskedConvBlock(keras.layers.Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.filters = int(filters)
-        sizes = ((kernel_size,) if isinstance(kernel_size, Integral)
-                 else tuple(kernel_size))
-        if not sizes:
+        if not isinstance(kernel_size, Integral) and not len(kernel_size):
             raise ValueError("kernel_size must be a positive int or a non-empty tuple "
                              f"of them, got {kernel_size!r}.")
-        # One size is an int, however given, so that such a block is stored as before.
-        self.kernel_size = int(sizes[0]) if len(sizes) == 1 else tuple(int(k) for k in sizes)
+        self.kernel_size = one_or_parallel(kernel_size)
         self.stride = int(stride)
         if downsampling not in ("stride", "average"):
             raise ValueError(f"downsampling must be 'stride' or 'average', got "

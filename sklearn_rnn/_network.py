@@ -17,6 +17,7 @@ from ._layers import (
     MaskedGlobalAveragePooling1D,
     MaskedGlobalMaxPooling1D,
     SequenceLength,
+    one_or_parallel,
 )
 
 
@@ -36,13 +37,6 @@ def _is_kernel_sizes(value):
     """A block's parallel kernel sizes: a non-empty tuple or list of positive ints."""
     return (isinstance(value, (tuple, list)) and len(value) > 0
             and all(_is_positive_int(v) for v in value))
-
-
-def _one_or_parallel(kernel_size):
-    """A block's kernel size: an int, or a tuple of two or more parallel ones."""
-    if isinstance(kernel_size, (tuple, list)):
-        return kernel_size[0] if len(kernel_size) == 1 else tuple(kernel_size)
-    return kernel_size
 
 
 def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
@@ -86,7 +80,7 @@ def conv_blocks(conv_filters, conv_kernel_size=5, conv_stride=1):
                 f"{name}={named[name]!r} has {len(entries)} entries, but "
                 f"{source}={named[source]!r} makes {n_blocks} blocks: give "
                 f"{name} one entry per block, or an int for all of them.")
-    blocks = [(filters, _one_or_parallel(size), stride)
+    blocks = [(filters, one_or_parallel(size), stride)
               for filters, size, stride in zip(values["conv_filters"],
                                                values["conv_kernel_size"],
                                                values["conv_stride"], strict=True)]

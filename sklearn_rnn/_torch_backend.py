@@ -285,11 +285,12 @@ def conv_block(block, inputs, mask, training):
     x = x.transpose(1, 2)  # (batch, channels, time)
     if valid is not None:
         x = torch.where(valid[:, None, :], x, torch.zeros_like(x))
-    x = torch.cat([
+    outputs = [
         F.conv1d(F.pad(x, ((size - 1) // 2, size // 2)),
                  keras.ops.convert_to_tensor(conv.kernel).to(x.dtype).permute(2, 1, 0),
                  stride=block.convolution_stride)
-        for size, conv in zip(block.kernel_sizes, block.convs, strict=True)], dim=1)
+        for size, conv in zip(block.kernel_sizes, block.convs, strict=True)]
+    x = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=1)
     if valid is not None:
         valid = valid[:, ::block.convolution_stride]
     gamma = keras.ops.convert_to_tensor(norm.gamma).to(x.dtype) if norm.scale else None
